@@ -1,0 +1,2 @@
+export * from './gds/index.js'
+export * from './layout/index.js'

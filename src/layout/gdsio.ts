@@ -1,0 +1,270 @@
+import { writeFileSync, renameSync, unlinkSync } from 'node:fs'
+import { dirname, basename, join } from 'node:path'
+import { GdsError } from '../gds/errors.js'
+import { readGds, readGdsFile, type GdsReadOptions } from '../gds/reader.js'
+import type { GdsElementExtras, GdsLibraryInfo, GdsSink, GdsStrans } from '../gds/sink.js'
+import { GdsStreamWriter, gdsTime } from '../gds/writer.js'
+import { layerKey, layerOf, datatypeOf } from './layers.js'
+import { CycleError, Layout, copyCoords, type Cell, type Instance } from './layout.js'
+import { ShapeKind } from './shapes.js'
+import { roundCoord } from './transform.js'
+
+/** KLayout's meta-data structure: not a cell (KLayout does not show it; flattening it would duplicate geometry). */
+export const CONTEXT_INFO_CELL = '$$$CONTEXT_INFO$$$'
+
+export interface ReadLayoutOptions extends GdsReadOptions {
+  /**
+   * A structure that is referenced but never defined: `'error'` (default) fails with the cell names;
+   * `'empty'` keeps it as an empty "ghost" cell, as KLayout does.
+   */
+  ghostCells?: 'error' | 'empty'
+}
+
+class LayoutBuilder implements GdsSink {
+  layout: Layout | null = null
+  private cur: Cell | null = null
+  private skipping = false
+  private readonly defined = new Set<Cell>()
+  /** Where each cell is first referenced, and by which cell: for error messages about undefined cells. */
+  private readonly firstRef = new Map<Cell, { offset: number; by: string }>()
+  constructor(private readonly file: string, private readonly opts: ReadLayoutOptions) {}
+
+  library(info: GdsLibraryInfo): void {
+    // dbu in micrometres, as KLayout derives it: metres per dbu * 1e6
+    const l = new Layout({ name: info.name || 'LIB' })
+    l.setUnits(info.metersPerDbu * 1e6, info.metersPerDbu)
+    l.meta = {
+      version: info.version, userUnitsPerDbu: info.userUnitsPerDbu, modified: info.modified, accessed: info.accessed,
+      refLibs: info.refLibs, fonts: info.fonts, attrTable: info.attrTable, generations: info.generations, format: info.format,
+    }
+    this.layout = l
+  }
+
+  beginStructure(name: string, offset: number, times: number[]): void {
+    if (name === CONTEXT_INFO_CELL) {
+      this.skipping = true
+      return
+    }
+    const l = this.layout!
+    const c = l.cell(name)
+    if (this.defined.has(c)) {
+      throw new GdsError({ file: this.file, offset, record: 'BGNSTR', expected: `a unique structure name (${name} is defined twice)`, cells: [name] })
+    }
+    this.defined.add(c)
+    c.times = times
+    this.cur = c
+  }
+
+  endStructure(): void {
+    this.cur = null
+    this.skipping = false
+  }
+
+  boundary(layer: number, datatype: number, xy: Int32Array, n: number, extras: GdsElementExtras | null): void {
+    if (this.skipping) return
+    this.cur!.addPolygonKey(layerKey(layer, datatype), xy, n, extras)
+  }
+
+  box(layer: number, boxtype: number, xy: Int32Array, n: number, extras: GdsElementExtras | null): void {
+    if (this.skipping) return
+    let l = Infinity, b = Infinity, r = -Infinity, t = -Infinity
+    for (let i = 0; i < n; i++) {
+      const x = xy[2 * i]!, y = xy[2 * i + 1]!
+      if (x < l) l = x
+      if (x > r) r = x
+      if (y < b) b = y
+      if (y > t) t = y
+    }
+    this.cur!.addBoxKey(layerKey(layer, boxtype), l, b, r, t, extras)
+  }
+
+  path(layer: number, datatype: number, xy: Int32Array, n: number, width: number, pathtype: number, bgn: number, end: number, extras: GdsElementExtras | null): void {
+    if (this.skipping) return
+    this.cur!.addPathKey(layerKey(layer, datatype), xy, n, width, pathtype, bgn, end, extras)
+  }
+
+  text(layer: number, texttype: number, x: number, y: number, string: string, presentation: number, strans: GdsStrans | null, width: number | null, pathtype: number | null, extras: GdsElementExtras | null): void {
+    if (this.skipping) return
+    this.cur!.texts.push({
+      layer: layerKey(layer, texttype), text: string, x, y, presentation,
+      placement: strans ? { rotation: strans.angle, mirror: strans.reflect, mag: strans.mag } : null,
+      absMag: strans?.absMag || undefined, absAngle: strans?.absAngle || undefined,
+      width, pathType: pathtype, extras,
+    })
+    this.layout!.touch()
+  }
+
+  node(layer: number, nodetype: number, xy: Int32Array, n: number, extras: GdsElementExtras | null): void {
+    if (this.skipping) return
+    this.cur!.nodes.push({ layer: layerKey(layer, nodetype), coords: copyCoords(xy, n), extras })
+  }
+
+  private refCell(name: string, offset: number): Cell {
+    const c = this.layout!.cell(name)
+    if (!this.firstRef.has(c)) this.firstRef.set(c, { offset, by: this.cur!.name })
+    return c
+  }
+
+  sref(name: string, x: number, y: number, strans: GdsStrans | null, extras: GdsElementExtras | null, offset: number): void {
+    if (this.skipping) return
+    this.cur!.addInstance(instanceOf(this.refCell(name, offset), x, y, strans, null, extras))
+  }
+
+  aref(name: string, cols: number, rows: number, xy: Int32Array, strans: GdsStrans | null, extras: GdsElementExtras | null, offset: number): void {
+    if (this.skipping) return
+    const x = xy[0]!, y = xy[1]!
+    // lattice vectors per column / row, rounded to the grid as KLayout does
+    const array = {
+      cols, rows,
+      colX: roundCoord((xy[2]! - x) / cols), colY: roundCoord((xy[3]! - y) / cols),
+      rowX: roundCoord((xy[4]! - x) / rows), rowY: roundCoord((xy[5]! - y) / rows),
+    }
+    this.cur!.addInstance(instanceOf(this.refCell(name, offset), x, y, strans, array, extras))
+  }
+
+  endLibrary(): void {
+    const l = this.layout!
+    const missing = [...l.cells.values()].filter((c) => !this.defined.has(c))
+    if (missing.length) {
+      if ((this.opts.ghostCells ?? 'error') === 'error') {
+        const first = this.firstRef.get(missing[0]!)
+        const names = missing.map((c) => `${c.name} (referenced by ${this.firstRef.get(c)?.by ?? '?'})`)
+        throw new GdsError({
+          file: this.file, offset: first?.offset, record: 'SNAME',
+          expected: `a definition of every referenced structure; undefined: ${names.join(', ')}`,
+          cells: [...new Set(missing.flatMap((c) => [this.firstRef.get(c)?.by ?? '', c.name]).filter(Boolean))],
+        })
+      }
+      for (const c of missing) c.ghost = true
+    }
+    try {
+      l.bottomUp()
+    } catch (e) {
+      if (e instanceof CycleError) {
+        throw new GdsError({ file: this.file, record: 'SREF', expected: `no reference cycle; found ${e.cycle.join(' -> ')}`, cells: e.cycle })
+      }
+      throw e
+    }
+  }
+}
+
+function instanceOf(cell: Cell, x: number, y: number, s: GdsStrans | null, array: Instance['array'], extras: GdsElementExtras | null): Instance {
+  const inst: Instance = {
+    cell, array,
+    placement: { x, y, rotation: s?.angle ?? 0, mirror: s?.reflect ?? false, mag: s?.mag ?? 1 },
+  }
+  if (s?.absMag) inst.absMag = true
+  if (s?.absAngle) inst.absAngle = true
+  if (extras) inst.extras = extras
+  return inst
+}
+
+/** Reads a GDSII file (plain or gzip, detected from the bytes) into a Layout. */
+export function readLayout(source: string | Uint8Array, opts: ReadLayoutOptions = {}): Layout {
+  const file = opts.file ?? (typeof source === 'string' ? source : '<buffer>')
+  const b = new LayoutBuilder(file, opts)
+  if (typeof source === 'string') readGdsFile(source, b, { ...opts, file })
+  else readGds(source, b, { ...opts, file })
+  if (!b.layout) throw new GdsError({ file, expected: 'a GDSII library' })
+  return b.layout
+}
+
+export interface WriteLayoutOptions {
+  /** Write these BGNLIB/BGNSTR times (default: none, all zero, so the bytes are reproducible). */
+  timestamps?: Date
+  /** Name used in error messages. */
+  file?: string
+}
+
+/** Writes a layout as GDSII bytes. Cells are written children first; output is deterministic. */
+export function writeLayout(layout: Layout, opts: WriteLayoutOptions = {}): Uint8Array {
+  const w = new GdsStreamWriter(opts.file ?? '<output>')
+  const t = opts.timestamps ? gdsTime(opts.timestamps) : null
+  const m = layout.meta
+  w.beginLibrary({
+    version: m.version, name: layout.name, userUnitsPerDbu: m.userUnitsPerDbu, metersPerDbu: layout.metersPerDbu,
+    modified: t, accessed: t, refLibs: m.refLibs, fonts: m.fonts, attrTable: m.attrTable, generations: m.generations, format: m.format,
+  })
+  for (const cell of layout.bottomUp()) {
+    if (cell.ghost) continue
+    w.beginStructure(cell.name, t ? [...t, ...t] : undefined)
+    writeCell(w, cell)
+    w.endStructure()
+  }
+  w.endLibrary()
+  return w.bytes()
+}
+
+function writeCell(w: GdsStreamWriter, cell: Cell): void {
+  const keys = [...cell.layers.keys()].sort((a, b) => a - b)
+  for (const key of keys) {
+    const s = cell.layers.get(key)!
+    const L = layerOf(key), D = datatypeOf(key)
+    const extra = new Map<number, GdsElementExtras>()
+    if (s.extras) for (const e of s.extras) extra.set(e.kind * 2 ** 32 + e.index, e.extras)
+    const bx = s.boxes.data
+    const ring = new Int32Array(10)
+    for (let i = 0; i < s.boxCount; i++) {
+      const l = bx[4 * i]!, b = bx[4 * i + 1]!, r = bx[4 * i + 2]!, t = bx[4 * i + 3]!
+      ring.set([l, b, r, b, r, t, l, t, l, b])
+      w.boundary(L, D, ring, 5, extra.get(ShapeKind.Box * 2 ** 32 + i))
+    }
+    const pc = s.polyCoords.data, ps = s.polyStarts.data
+    for (let i = 0; i < s.polygonCount; i++) {
+      const a = ps[i]!, e = ps[i + 1]!
+      const pts = new Int32Array(e - a + 2)
+      pts.set(pc.subarray(a, e))
+      pts[e - a] = pc[a]!
+      pts[e - a + 1] = pc[a + 1]!
+      w.boundary(L, D, pts, (e - a + 2) >> 1, extra.get(ShapeKind.Polygon * 2 ** 32 + i))
+    }
+    const qc = s.pathCoords.data, qs = s.pathStarts.data, qp = s.pathParams.data
+    for (let i = 0; i < s.pathCount; i++) {
+      const a = qs[i]!, e = qs[i + 1]!
+      w.path(L, D, qc.subarray(a, e), (e - a) >> 1, qp[4 * i]!, qp[4 * i + 1]!, qp[4 * i + 2]!, qp[4 * i + 3]!, extra.get(ShapeKind.Path * 2 ** 32 + i))
+    }
+  }
+  for (const n of cell.nodes) w.node(layerOf(n.layer), datatypeOf(n.layer), n.coords, n.coords.length >> 1, n.extras)
+  for (const t of cell.texts) {
+    const p = t.placement
+    const strans: GdsStrans | null = p || t.absMag || t.absAngle
+      ? { reflect: p?.mirror ?? false, mag: p?.mag ?? 1, angle: p?.rotation ?? 0, absMag: !!t.absMag, absAngle: !!t.absAngle }
+      : null
+    w.text(layerOf(t.layer), datatypeOf(t.layer), t.x, t.y, t.text, t.presentation, strans, t.width, t.pathType, t.extras)
+  }
+  for (const inst of cell.instances) {
+    const p = inst.placement
+    const strans: GdsStrans = { reflect: p.mirror, mag: p.mag, angle: p.rotation, absMag: !!inst.absMag, absAngle: !!inst.absAngle }
+    if (inst.array) {
+      const a = inst.array
+      w.aref(inst.cell.name, a.cols, a.rows, [p.x, p.y, p.x + a.cols * a.colX, p.y + a.cols * a.colY, p.x + a.rows * a.rowX, p.y + a.rows * a.rowY], strans, inst.extras)
+    } else {
+      w.sref(inst.cell.name, p.x, p.y, strans, inst.extras)
+    }
+  }
+}
+
+/**
+ * Writes a layout to a file atomically: the bytes go to a temporary file in the same folder, which is then
+ * renamed over the target, so a reader never sees a half-written file.
+ */
+export function writeLayoutFile(layout: Layout, path: string, opts: WriteLayoutOptions = {}): void {
+  const bytes = writeLayout(layout, { ...opts, file: opts.file ?? path })
+  writeFileAtomic(path, bytes)
+}
+
+export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`)
+  try {
+    writeFileSync(tmp, bytes)
+    renameSync(tmp, path)
+  } catch (e) {
+    try {
+      unlinkSync(tmp)
+    } catch {
+      // the temporary file was never created
+    }
+    throw e
+  }
+}
+

@@ -1,0 +1,46 @@
+/** A growable Int32Array: the layout keeps its coordinates in these, never one JS object per vertex. */
+export class IntBuf {
+  data: Int32Array
+  length = 0
+
+  constructor(capacity = 16) {
+    this.data = new Int32Array(capacity)
+  }
+
+  private grow(min: number): void {
+    let cap = this.data.length * 2
+    while (cap < min) cap *= 2
+    const next = new Int32Array(cap)
+    next.set(this.data.subarray(0, this.length))
+    this.data = next
+  }
+
+  push(v: number): void {
+    if (this.length === this.data.length) this.grow(this.length + 1)
+    this.data[this.length++] = v
+  }
+
+  push4(a: number, b: number, c: number, d: number): void {
+    if (this.length + 4 > this.data.length) this.grow(this.length + 4)
+    const d_ = this.data
+    const n = this.length
+    d_[n] = a
+    d_[n + 1] = b
+    d_[n + 2] = c
+    d_[n + 3] = d
+    this.length = n + 4
+  }
+
+  append(src: ArrayLike<number>, start = 0, end = src.length): void {
+    const n = end - start
+    if (this.length + n > this.data.length) this.grow(this.length + n)
+    const d = this.data
+    let o = this.length
+    for (let i = start; i < end; i++) d[o++] = src[i]!
+    this.length = o
+  }
+
+  view(): Int32Array {
+    return this.data.subarray(0, this.length)
+  }
+}

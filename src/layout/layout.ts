@@ -1,0 +1,464 @@
+import type { GdsElementExtras } from '../gds/sink.js'
+import { IntBuf } from './intbuf.js'
+import { toLayerKey, type LayerKey, type LayerSpec } from './layers.js'
+import { compressRing, ringAsBox } from './polygon.js'
+import { LayerShapes, ShapeKind } from './shapes.js'
+import type { Placement } from './transform.js'
+
+/** A regular array of placements: member (i, j) is displaced by i * col + j * row (parent coordinates). */
+export interface ArraySpec {
+  cols: number
+  rows: number
+  colX: number
+  colY: number
+  rowX: number
+  rowY: number
+}
+
+export interface Instance {
+  cell: Cell
+  placement: Placement
+  array: ArraySpec | null
+  /** GDSII STRANS absolute-magnification / absolute-angle bits; kept for writing, treated as relative (as KLayout does). */
+  absMag?: boolean
+  absAngle?: boolean
+  extras?: GdsElementExtras | null
+}
+
+export interface Text {
+  layer: LayerKey
+  text: string
+  x: number
+  y: number
+  presentation: number
+  /** Rotation / mirror / magnification of the text, if any. */
+  placement: Omit<Placement, 'x' | 'y'> | null
+  absMag?: boolean
+  absAngle?: boolean
+  width: number | null
+  pathType: number | null
+  extras?: GdsElementExtras | null
+}
+
+/** A GDSII NODE element: no geometry (KLayout ignores them), kept so that writing preserves the file's content. */
+export interface NodeElement {
+  layer: LayerKey
+  coords: Int32Array
+  extras?: GdsElementExtras | null
+}
+
+export interface PathOptions {
+  /** GDSII PATHTYPE: 0 flush (default), 1 round, 2 square (half-width extension), 4 custom extensions. */
+  type?: 0 | 1 | 2 | 4
+  bgnExt?: number
+  endExt?: number
+}
+
+export interface TextOptions {
+  rotation?: number
+  mirror?: boolean
+  mag?: number
+  presentation?: number
+}
+
+export interface PlaceOptions {
+  x?: number
+  y?: number
+  rotation?: number
+  mirror?: boolean
+  mag?: number
+}
+
+export interface ArrayOptions extends PlaceOptions {
+  cols: number
+  rows: number
+  /** Displacement from one column to the next, [dx, dy]. */
+  colStep: [number, number]
+  /** Displacement from one row to the next, [dx, dy]. */
+  rowStep: [number, number]
+}
+
+type Points = ArrayLike<number> | ReadonlyArray<readonly [number, number]>
+
+function flatPoints(pts: Points): ArrayLike<number> {
+  if (pts.length > 0 && Array.isArray(pts[0])) {
+    const out: number[] = []
+    for (const p of pts as ReadonlyArray<readonly [number, number]>) out.push(p[0], p[1])
+    return out
+  }
+  return pts as ArrayLike<number>
+}
+
+function checkCoords(what: string, xy: ArrayLike<number>): void {
+  for (let i = 0; i < xy.length; i++) {
+    const v = xy[i]!
+    if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
+      throw new RangeError(`${what}: coordinates must be 32-bit integers in database units (got ${v})`)
+    }
+  }
+}
+
+/** A cell (GDSII structure): shapes per layer, texts and instances of other cells. */
+export class Cell {
+  readonly layout: Layout
+  private _name: string
+  readonly layers = new Map<LayerKey, LayerShapes>()
+  readonly texts: Text[] = []
+  readonly instances: Instance[] = []
+  readonly nodes: NodeElement[] = []
+  /** Referenced but never defined in the file it was read from (only with `ghostCells: 'empty'`). */
+  ghost = false
+  /** BGNSTR time fields as read (written back only when timestamps are asked for). */
+  times: number[] | null = null
+
+  constructor(layout: Layout, name: string) {
+    this.layout = layout
+    this._name = name
+  }
+
+  get name(): string {
+    return this._name
+  }
+
+  /** Renames the cell (names must stay unique in the layout). */
+  rename(name: string): void {
+    this.layout.renameCell(this, name)
+  }
+
+  /** @internal used by Layout.renameCell */
+  _setName(name: string): void {
+    this._name = name
+  }
+
+  /** The shapes of a layer (by key, see layerKey()), created if missing. */
+  shapes(key: LayerKey): LayerShapes {
+    let s = this.layers.get(key)
+    if (!s) {
+      s = new LayerShapes()
+      this.layers.set(key, s)
+    }
+    return s
+  }
+
+  private touch(): void {
+    this.layout.touch()
+  }
+
+  /** Adds an axis-parallel box (corners in any order). */
+  addBox(layer: LayerSpec, l: number, b: number, r: number, t: number): this {
+    checkCoords(`box in ${this._name}`, [l, b, r, t])
+    this.shapes(toLayerKey(layer)).boxes.push4(Math.min(l, r), Math.min(b, t), Math.max(l, r), Math.max(b, t))
+    this.touch()
+    return this
+  }
+
+  /** Adds a box on a layer key (no layer parsing); used by readers. */
+  addBoxKey(key: LayerKey, l: number, b: number, r: number, t: number, extras?: GdsElementExtras | null): void {
+    const s = this.shapes(key)
+    s.addExtras(ShapeKind.Box, s.boxCount, extras)
+    s.boxes.push4(l, b, r, t)
+    this.touch()
+  }
+
+  /**
+   * Adds a polygon from [x, y] pairs or a flat x, y list. Like KLayout, a closing point, repeated and in-line
+   * points are dropped, and a polygon that is an axis-parallel rectangle is stored as a box.
+   */
+  addPolygon(layer: LayerSpec, points: Points): this {
+    const xy = flatPoints(points)
+    checkCoords(`polygon in ${this._name}`, xy)
+    this.addPolygonKey(toLayerKey(layer), xy, xy.length >> 1, null)
+    return this
+  }
+
+  addPolygonKey(key: LayerKey, xy: ArrayLike<number>, n: number, extras: GdsElementExtras | null): void {
+    const s = this.shapes(key)
+    const start = s.polyCoords.length
+    const cnt = compressRing(xy, n, s.polyCoords)
+    const box = ringAsBox(s.polyCoords.data, start, cnt)
+    if (box) {
+      s.polyCoords.length = start
+      s.addExtras(ShapeKind.Box, s.boxCount, extras)
+      s.boxes.push4(box[0], box[1], box[2], box[3])
+    } else {
+      s.addExtras(ShapeKind.Polygon, s.polygonCount, extras)
+      s.polyStarts.push(s.polyCoords.length)
+    }
+    this.touch()
+  }
+
+  /** Adds a path (centre line, width in dbu). */
+  addPath(layer: LayerSpec, points: Points, width: number, opts: PathOptions = {}): this {
+    const xy = flatPoints(points)
+    checkCoords(`path in ${this._name}`, xy)
+    const type = opts.type ?? 0
+    if (![0, 1, 2, 4].includes(type)) throw new RangeError(`path type must be 0, 1, 2 or 4 (got ${type})`)
+    this.addPathKey(toLayerKey(layer), xy, xy.length >> 1, width, type, opts.bgnExt ?? 0, opts.endExt ?? 0, null)
+    return this
+  }
+
+  addPathKey(
+    key: LayerKey, xy: ArrayLike<number>, n: number, width: number, pathtype: number, bgn: number, end: number,
+    extras: GdsElementExtras | null,
+  ): void {
+    const s = this.shapes(key)
+    s.addExtras(ShapeKind.Path, s.pathCount, extras)
+    s.pathCoords.append(xy, 0, 2 * n)
+    s.pathStarts.push(s.pathCoords.length)
+    s.pathParams.push4(width, pathtype, pathtype === 4 ? bgn : 0, pathtype === 4 ? end : 0)
+    s.pathHullCache = null
+    this.touch()
+  }
+
+  /** Adds a text label (texts carry no area: XOR ignores them unless labels are compared). */
+  addText(layer: LayerSpec, text: string, x: number, y: number, opts: TextOptions = {}): this {
+    checkCoords(`text in ${this._name}`, [x, y])
+    const hasTrans = opts.rotation !== undefined || opts.mirror !== undefined || opts.mag !== undefined
+    this.texts.push({
+      layer: toLayerKey(layer), text, x, y, presentation: opts.presentation ?? 0,
+      placement: hasTrans ? { rotation: opts.rotation ?? 0, mirror: opts.mirror ?? false, mag: opts.mag ?? 1 } : null,
+      width: null, pathType: null,
+    })
+    this.touch()
+    return this
+  }
+
+  /** Places `child` once. */
+  place(child: Cell, opts: PlaceOptions = {}): Instance {
+    const inst: Instance = { cell: this.checkChild(child), placement: placementOf(opts), array: null }
+    this.instances.push(inst)
+    this.touch()
+    return inst
+  }
+
+  /** Places `child` as a cols x rows array (a GDSII AREF). */
+  placeArray(child: Cell, opts: ArrayOptions): Instance {
+    if (!Number.isInteger(opts.cols) || !Number.isInteger(opts.rows) || opts.cols < 1 || opts.rows < 1 || opts.cols > 32767 || opts.rows > 32767) {
+      throw new RangeError(`array size must be 1..32767 columns and rows (got ${opts.cols} x ${opts.rows})`)
+    }
+    checkCoords(`array in ${this._name}`, [...opts.colStep, ...opts.rowStep])
+    const inst: Instance = {
+      cell: this.checkChild(child), placement: placementOf(opts),
+      array: { cols: opts.cols, rows: opts.rows, colX: opts.colStep[0], colY: opts.colStep[1], rowX: opts.rowStep[0], rowY: opts.rowStep[1] },
+    }
+    this.instances.push(inst)
+    this.touch()
+    return inst
+  }
+
+  /** @internal adds an instance built by a reader. */
+  addInstance(inst: Instance): void {
+    this.instances.push(inst)
+    this.touch()
+  }
+
+  private checkChild(child: Cell): Cell {
+    if (child.layout !== this.layout) throw new Error(`cell ${child.name} belongs to another layout`)
+    if (child === this || this.layout.isAncestor(child, this)) {
+      throw new Error(`placing ${child.name} in ${this._name} would create a reference cycle`)
+    }
+    return child
+  }
+
+  /** Number of shapes stored in this cell (not flattened), texts excluded. */
+  get shapeCount(): number {
+    let n = 0
+    for (const s of this.layers.values()) n += s.shapeCount
+    return n
+  }
+}
+
+function placementOf(o: PlaceOptions): Placement {
+  const p = { x: o.x ?? 0, y: o.y ?? 0, rotation: o.rotation ?? 0, mirror: o.mirror ?? false, mag: o.mag ?? 1 }
+  checkCoords('placement', [p.x, p.y])
+  if (!(p.mag > 0) || !Number.isFinite(p.mag)) throw new RangeError(`magnification must be positive (got ${p.mag})`)
+  if (!Number.isFinite(p.rotation)) throw new RangeError(`rotation must be finite (got ${p.rotation})`)
+  return p
+}
+
+export interface LayoutOptions {
+  /** Database unit in micrometres (default 0.001, i.e. 1 nm). */
+  dbu?: number
+  /** Library name written to GDSII (default "LIB"). */
+  name?: string
+}
+
+/** Library-level data read from GDSII that the model keeps for writing it back. */
+export interface LibraryMeta {
+  version: number
+  userUnitsPerDbu: number
+  modified: number[] | null
+  accessed: number[] | null
+  refLibs?: string[]
+  fonts?: string[]
+  attrTable?: string
+  generations?: number
+  format?: number
+}
+
+/** A layout (GDSII library): database unit and cells by name. */
+export class Layout {
+  name: string
+  private _dbu: number
+  private _meters: number
+  meta: LibraryMeta
+  readonly cells = new Map<string, Cell>()
+  /** Bumped on every change; caches (hashes, bounding boxes) compare it. */
+  generation = 0
+
+  constructor(opts: LayoutOptions = {}) {
+    this.name = opts.name ?? 'LIB'
+    const dbu = opts.dbu ?? 0.001
+    if (!(dbu > 0)) throw new RangeError(`dbu must be positive (got ${dbu})`)
+    this._dbu = dbu
+    this._meters = dbu * 1e-6
+    this.meta = { version: 600, userUnitsPerDbu: dbu, modified: null, accessed: null }
+  }
+
+  /** Database unit in micrometres. */
+  get dbu(): number {
+    return this._dbu
+  }
+
+  set dbu(v: number) {
+    if (!(v > 0)) throw new RangeError(`dbu must be positive (got ${v})`)
+    this._dbu = v
+    this._meters = v * 1e-6
+    this.touch()
+  }
+
+  /** Size of a database unit in metres (kept exactly as read, so that writing reproduces the UNITS record). */
+  get metersPerDbu(): number {
+    return this._meters
+  }
+
+  /** Sets both units as a GDSII UNITS record gives them. */
+  setUnits(dbuMicrons: number, metersPerDbu: number): void {
+    this._dbu = dbuMicrons
+    this._meters = metersPerDbu
+    this.touch()
+  }
+
+  touch(): void {
+    this.generation++
+  }
+
+  /** The cell of that name, created if it does not exist yet. */
+  cell(name: string): Cell {
+    let c = this.cells.get(name)
+    if (!c) {
+      if (name === '') throw new RangeError('a cell name must not be empty')
+      c = new Cell(this, name)
+      this.cells.set(name, c)
+      this.touch()
+    }
+    return c
+  }
+
+  /** A new cell; throws if the name is taken. */
+  newCell(name: string): Cell {
+    if (this.cells.has(name)) throw new Error(`a cell named ${name} exists already`)
+    return this.cell(name)
+  }
+
+  getCell(name: string): Cell | undefined {
+    return this.cells.get(name)
+  }
+
+  renameCell(cell: Cell, name: string): void {
+    if (cell.layout !== this) throw new Error(`cell ${cell.name} belongs to another layout`)
+    if (name === cell.name) return
+    if (this.cells.has(name)) throw new Error(`a cell named ${name} exists already`)
+    // keep insertion order stable: rebuild the map
+    const entries = [...this.cells.entries()].map(([k, v]): [string, Cell] => (v === cell ? [name, v] : [k, v]))
+    this.cells.clear()
+    for (const [k, v] of entries) this.cells.set(k, v)
+    cell._setName(name)
+    this.touch()
+  }
+
+  /** Cells that no other cell references, in creation order. */
+  topCells(): Cell[] {
+    const referenced = new Set<Cell>()
+    for (const c of this.cells.values()) for (const i of c.instances) referenced.add(i.cell)
+    return [...this.cells.values()].filter((c) => !referenced.has(c))
+  }
+
+  /** The single top cell; throws when there are none or several. */
+  topCell(): Cell {
+    const tops = this.topCells()
+    if (tops.length !== 1) {
+      throw new Error(`layout has ${tops.length} top cells${tops.length ? ` (${tops.map((c) => c.name).join(', ')})` : ''}; name one`)
+    }
+    return tops[0]!
+  }
+
+  /** True when `a` is placed (directly or not) somewhere below `b`. */
+  isAncestor(b: Cell, a: Cell): boolean {
+    const seen = new Set<Cell>()
+    const stack = [b]
+    while (stack.length) {
+      const c = stack.pop()!
+      for (const i of c.instances) {
+        if (i.cell === a) return true
+        if (!seen.has(i.cell)) {
+          seen.add(i.cell)
+          stack.push(i.cell)
+        }
+      }
+    }
+    return false
+  }
+
+  /** Cells in bottom-up order (children before parents). Throws on a reference cycle. */
+  bottomUp(): Cell[] {
+    const order: Cell[] = []
+    const state = new Map<Cell, number>() // 1 visiting, 2 done
+    for (const root of this.cells.values()) {
+      if (state.get(root) === 2) continue
+      // iterative DFS
+      const stack: Array<{ cell: Cell; i: number }> = [{ cell: root, i: 0 }]
+      state.set(root, 1)
+      while (stack.length) {
+        const top = stack[stack.length - 1]!
+        if (top.i < top.cell.instances.length) {
+          const child = top.cell.instances[top.i++]!.cell
+          const st = state.get(child)
+          if (st === 1) {
+            const path = stack.map((s) => s.cell.name)
+            const from = path.indexOf(child.name)
+            throw new CycleError([...path.slice(from), child.name])
+          }
+          if (st !== 2) {
+            state.set(child, 1)
+            stack.push({ cell: child, i: 0 })
+          }
+        } else {
+          state.set(top.cell, 2)
+          order.push(top.cell)
+          stack.pop()
+        }
+      }
+    }
+    return order
+  }
+}
+
+/** A cell reference cycle: the names along the cycle, first repeated at the end. */
+export class CycleError extends Error {
+  readonly cycle: string[]
+  constructor(cycle: string[]) {
+    super(`cell reference cycle: ${cycle.join(' -> ')}`)
+    this.name = 'CycleError'
+    this.cycle = cycle
+  }
+}
+
+/** Copies points into a fresh Int32Array (readers hand out views of a scratch buffer). */
+export function copyCoords(xy: ArrayLike<number>, n: number): Int32Array {
+  const out = new Int32Array(2 * n)
+  for (let i = 0; i < 2 * n; i++) out[i] = xy[i]!
+  return out
+}
+
+export { IntBuf }

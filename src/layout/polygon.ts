@@ -1,0 +1,108 @@
+import type { IntBuf } from './intbuf.js'
+
+/**
+ * Normalises a GDSII point list the way KLayout stores polygons: drops the closing point, repeated points and
+ * collinear in-line vertices (a vertex between two edges of the same direction). Spikes (edges that reverse)
+ * are kept. Writes the result to `out` and returns the number of points.
+ */
+export function compressRing(xy: ArrayLike<number>, n: number, out: IntBuf): number {
+  // copy without consecutive duplicates (cyclically)
+  const start = out.length
+  for (let i = 0; i < n; i++) {
+    const x = xy[2 * i]!
+    const y = xy[2 * i + 1]!
+    const m = out.length
+    if (m > start && out.data[m - 2] === x && out.data[m - 1] === y) continue
+    out.push(x)
+    out.push(y)
+  }
+  let cnt = (out.length - start) >> 1
+  while (cnt > 1 && out.data[start] === out.data[start + 2 * cnt - 2] && out.data[start + 1] === out.data[start + 2 * cnt - 1]) {
+    cnt--
+  }
+  out.length = start + 2 * cnt
+  if (cnt < 3) return cnt
+  // remove in-line vertices until none is left (a stack pass, then a wrap-around pass)
+  const d = out.data
+  let changed = true
+  while (changed && cnt >= 3) {
+    changed = false
+    let w = 0
+    for (let i = 0; i < cnt; i++) {
+      const pi = start + 2 * ((i + cnt - 1) % cnt)
+      const ci = start + 2 * i
+      const ni = start + 2 * ((i + 1) % cnt)
+      // previous point is the last written (w > 0) or the cyclic predecessor
+      const px = w > 0 ? d[start + 2 * (w - 1)]! : d[pi]!
+      const py = w > 0 ? d[start + 2 * (w - 1) + 1]! : d[pi + 1]!
+      const cx = d[ci]!
+      const cy = d[ci + 1]!
+      const nx = d[ni]!
+      const ny = d[ni + 1]!
+      if (inLine(px, py, cx, cy, nx, ny)) {
+        changed = true
+        continue
+      }
+      d[start + 2 * w] = cx
+      d[start + 2 * w + 1] = cy
+      w++
+    }
+    cnt = w
+  }
+  out.length = start + 2 * cnt
+  return cnt
+}
+
+/** c lies on the segment p..n strictly continuing in the same direction (not a spike). */
+function inLine(px: number, py: number, cx: number, cy: number, nx: number, ny: number): boolean {
+  const ax = cx - px
+  const ay = cy - py
+  const bx = nx - cx
+  const by = ny - cy
+  if (ax * by - ay * bx !== 0) return false
+  return ax * bx + ay * by > 0
+}
+
+/**
+ * If the ring (already compressed) is an axis-parallel rectangle, returns [l, b, r, t], else null.
+ * KLayout stores such BOUNDARY elements as boxes.
+ */
+export function ringAsBox(d: ArrayLike<number>, start: number, n: number): [number, number, number, number] | null {
+  if (n === 1 || n === 2) {
+    // a degenerate ring (KLayout stores an axis-parallel one as an empty-area box)
+    const x0 = d[start]!, y0 = d[start + 1]!, x1 = d[start + 2 * n - 2]!, y1 = d[start + 2 * n - 1]!
+    if (x0 !== x1 && y0 !== y1) return null
+    return [Math.min(x0, x1), Math.min(y0, y1), Math.max(x0, x1), Math.max(y0, y1)]
+  }
+  if (n !== 4) return null
+  const x0 = d[start]!, y0 = d[start + 1]!, x1 = d[start + 2]!, y1 = d[start + 3]!
+  const x2 = d[start + 4]!, y2 = d[start + 5]!, x3 = d[start + 6]!, y3 = d[start + 7]!
+  const h = x0 === x1 && y1 === y2 && x2 === x3 && y3 === y0
+  const v = y0 === y1 && x1 === x2 && y2 === y3 && x3 === x0
+  if (!h && !v) return null
+  return [Math.min(x0, x2), Math.min(y0, y2), Math.max(x0, x2), Math.max(y0, y2)]
+}
+
+/** Twice the signed area of a ring (positive = counter-clockwise), exact as a BigInt. */
+export function ringArea2(d: ArrayLike<number>, start: number, n: number): bigint {
+  let sum = 0
+  let safe = true
+  for (let i = 0; i < n; i++) {
+    const j = i + 1 === n ? 0 : i + 1
+    const xi = d[start + 2 * i]!, yi = d[start + 2 * i + 1]!
+    const xj = d[start + 2 * j]!, yj = d[start + 2 * j + 1]!
+    const term = xi * yj - xj * yi
+    if (!Number.isSafeInteger(xi * yj) || !Number.isSafeInteger(xj * yi)) {
+      safe = false
+      break
+    }
+    sum += term
+  }
+  if (safe && Number.isSafeInteger(sum)) return BigInt(sum)
+  let big = 0n
+  for (let i = 0; i < n; i++) {
+    const j = i + 1 === n ? 0 : i + 1
+    big += BigInt(d[start + 2 * i]!) * BigInt(d[start + 2 * j + 1]!) - BigInt(d[start + 2 * j]!) * BigInt(d[start + 2 * i + 1]!)
+  }
+  return big
+}
