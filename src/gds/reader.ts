@@ -25,6 +25,23 @@ const DEFAULT_MAX_INFLATED = 2 ** 31 - 1
 
 const EL_NONE = 0
 
+/** One bit per element type, so record placement checks need no allocation in the hot loop. */
+const EL_BIT: number[] = []
+EL_BIT[R.BOUNDARY] = 1
+EL_BIT[R.PATH] = 2
+EL_BIT[R.SREF] = 4
+EL_BIT[R.AREF] = 8
+EL_BIT[R.TEXT] = 16
+EL_BIT[R.NODE] = 32
+EL_BIT[R.BOX] = 64
+const IN_SHAPES = 1 | 2 | 16 | 32 | 64 // BOUNDARY, PATH, TEXT, NODE, BOX
+const IN_PATH_TEXT = 2 | 16
+const IN_PATH = 2
+const IN_REFS = 4 | 8
+const IN_REFS_TEXT = 4 | 8 | 16
+const IN_TEXT = 16
+const IN_AREF = 8
+
 /** True when the bytes start with the gzip magic number (detected from content, never from the name). */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b
@@ -136,9 +153,9 @@ export function readGds(input: Uint8Array, sink: GdsSink, opts: GdsReadOptions =
     lastPropAttr = null
   }
 
-  const needInElement = (at: number, type: number, allowed: number[]): void => {
+  const needInElement = (at: number, type: number, allowed: number): void => {
     if (el === EL_NONE) fail(at, type, 'an element (BOUNDARY, PATH, SREF, AREF, TEXT, NODE or BOX) before this record')
-    if (!allowed.includes(el)) fail(at, type, `no ${recordName(type)} inside a ${recordName(el)} element`)
+    if (!(EL_BIT[el]! & allowed)) fail(at, type, `no ${recordName(type)} inside a ${recordName(el)} element`)
   }
 
   const needPoints = (at: number, count: number | [number, number]): void => {
@@ -199,6 +216,23 @@ export function readGds(input: Uint8Array, sink: GdsSink, opts: GdsReadOptions =
         fail(at, R.ENDEL, 'an element to end')
     }
     el = EL_NONE
+  }
+
+  /** Reads a plain BOUNDARY whose first record follows `p`; returns the position after its ENDEL, or 0. */
+  const fastBoundary = (p: number): number => {
+    if (!inStruct || el !== EL_NONE || p + 20 > end) return 0
+    // LAYER and DATATYPE: 6 bytes each, 2-byte integer data
+    if (view.getUint32(p) !== 0x00060d02 || view.getUint32(p + 6) !== 0x00060e02) return 0
+    const xyLen = view.getUint16(p + 12)
+    if (bytes[p + 14] !== R.XY || bytes[p + 15] !== DT.INT4 || xyLen < 12 || (xyLen - 4) & 7) return 0
+    const e = p + 12 + xyLen
+    if (e + 4 > end || view.getUint32(e) !== 0x00041100) return 0
+    const nInts = (xyLen - 4) >> 2
+    if (nInts >> 1 > maxVertices) return 0
+    if (nInts > xy.length) xy = new Int32Array(Math.max(xy.length * 2, nInts))
+    for (let i = 0, q = p + 16; i < nInts; i++, q += 4) xy[i] = view.getInt32(q)
+    sink.boundary(view.getUint16(p + 4), view.getUint16(p + 10), xy, nInts >> 1, null)
+    return e + 4
   }
 
   while (pos < end) {
@@ -296,7 +330,17 @@ export function readGds(input: Uint8Array, sink: GdsSink, opts: GdsReadOptions =
         break
       case R.STRCLASS:
         break
-      case R.BOUNDARY:
+      case R.BOUNDARY: {
+        // Fast path for the element most files are made of: BOUNDARY LAYER DATATYPE XY ENDEL, well-formed.
+        // Anything else (properties, several XY records, odd lengths, errors) takes the general path below.
+        const n = fastBoundary(pos)
+        if (n > 0) {
+          pos = n
+          break
+        }
+        beginElement(type, at)
+        break
+      }
       case R.PATH:
       case R.SREF:
       case R.AREF:
@@ -310,23 +354,23 @@ export function readGds(input: Uint8Array, sink: GdsSink, opts: GdsReadOptions =
         endElement(at)
         break
       case R.LAYER:
-        needInElement(at, type, [R.BOUNDARY, R.PATH, R.TEXT, R.NODE, R.BOX])
+        needInElement(at, type, IN_SHAPES)
         layer = view.getUint16(body)
         break
       case R.DATATYPE:
       case R.TEXTTYPE:
       case R.NODETYPE:
       case R.BOXTYPE:
-        needInElement(at, type, [R.BOUNDARY, R.PATH, R.TEXT, R.NODE, R.BOX])
+        needInElement(at, type, IN_SHAPES)
         dtype = view.getUint16(body)
         break
       case R.WIDTH:
-        needInElement(at, type, [R.PATH, R.TEXT])
+        needInElement(at, type, IN_PATH_TEXT)
         width = view.getInt32(body)
         hasWidth = true
         break
       case R.PATHTYPE:
-        needInElement(at, type, [R.PATH, R.TEXT])
+        needInElement(at, type, IN_PATH_TEXT)
         pathtype = view.getInt16(body)
         hasPathtype = true
         if (el === R.PATH && pathtype !== 0 && pathtype !== 1 && pathtype !== 2 && pathtype !== 4) {
@@ -334,11 +378,11 @@ export function readGds(input: Uint8Array, sink: GdsSink, opts: GdsReadOptions =
         }
         break
       case R.BGNEXTN:
-        needInElement(at, type, [R.PATH])
+        needInElement(at, type, IN_PATH)
         bgnExt = view.getInt32(body)
         break
       case R.ENDEXTN:
-        needInElement(at, type, [R.PATH])
+        needInElement(at, type, IN_PATH)
         endExt = view.getInt32(body)
         break
       case R.XY: {
@@ -359,12 +403,12 @@ export function readGds(input: Uint8Array, sink: GdsSink, opts: GdsReadOptions =
         break
       }
       case R.SNAME:
-        needInElement(at, type, [R.SREF, R.AREF])
+        needInElement(at, type, IN_REFS)
         sname = ascii(body, blen)
         if (sname === '') fail(at, type, 'a non-empty structure name')
         break
       case R.COLROW: {
-        needInElement(at, type, [R.AREF])
+        needInElement(at, type, IN_AREF)
         if (blen < 4) fail(at, type, 'two 2-byte integers (columns, rows)')
         // read unsigned: some writers go past 32767; the member limit below guards against absurd arrays
         cols = view.getUint16(body)
@@ -376,13 +420,13 @@ export function readGds(input: Uint8Array, sink: GdsSink, opts: GdsReadOptions =
         break
       }
       case R.STRANS: {
-        needInElement(at, type, [R.SREF, R.AREF, R.TEXT])
+        needInElement(at, type, IN_REFS_TEXT)
         const bits = view.getUint16(body)
         strans = { reflect: (bits & 0x8000) !== 0, absMag: (bits & 0x0004) !== 0, absAngle: (bits & 0x0002) !== 0, mag: 1, angle: 0 }
         break
       }
       case R.MAG: {
-        needInElement(at, type, [R.SREF, R.AREF, R.TEXT])
+        needInElement(at, type, IN_REFS_TEXT)
         if (blen < 8) fail(at, type, 'an 8-byte real')
         const m = decodeReal8(view, body)
         if (!(m > 0) || !Number.isFinite(m)) fail(at, type, `a positive magnification (found ${m})`)
@@ -391,7 +435,7 @@ export function readGds(input: Uint8Array, sink: GdsSink, opts: GdsReadOptions =
         break
       }
       case R.ANGLE: {
-        needInElement(at, type, [R.SREF, R.AREF, R.TEXT])
+        needInElement(at, type, IN_REFS_TEXT)
         if (blen < 8) fail(at, type, 'an 8-byte real')
         const a = decodeReal8(view, body)
         if (!Number.isFinite(a)) fail(at, type, `a finite angle (found ${a})`)
@@ -400,11 +444,11 @@ export function readGds(input: Uint8Array, sink: GdsSink, opts: GdsReadOptions =
         break
       }
       case R.PRESENTATION:
-        needInElement(at, type, [R.TEXT])
+        needInElement(at, type, IN_TEXT)
         presentation = view.getUint16(body)
         break
       case R.STRING:
-        needInElement(at, type, [R.TEXT])
+        needInElement(at, type, IN_TEXT)
         text = ascii(body, blen)
         break
       case R.ELFLAGS:

@@ -4,9 +4,9 @@ import { GdsError } from '../gds/errors.js'
 import { readGds, readGdsFile, type GdsReadOptions } from '../gds/reader.js'
 import type { GdsElementExtras, GdsLibraryInfo, GdsSink, GdsStrans } from '../gds/sink.js'
 import { GdsStreamWriter, gdsTime } from '../gds/writer.js'
-import { layerKey, layerOf, datatypeOf } from './layers.js'
+import { layerKey, layerOf, datatypeOf, type LayerKey } from './layers.js'
 import { CycleError, Layout, copyCoords, type Cell, type Instance } from './layout.js'
-import { ShapeKind } from './shapes.js'
+import { LayerShapes, ShapeKind } from './shapes.js'
 import { roundCoord } from './transform.js'
 
 /** KLayout's meta-data structure: not a cell (KLayout does not show it; flattening it would duplicate geometry). */
@@ -23,6 +23,13 @@ export interface ReadLayoutOptions extends GdsReadOptions {
 class LayoutBuilder implements GdsSink {
   layout: Layout | null = null
   private cur: Cell | null = null
+  /**
+   * Shapes of the structure being read, per layer, in reusable buffers: copied out compactly at ENDSTR, so
+   * reading allocates one exact-size array per buffer instead of growing thousands of small ones.
+   */
+  private readonly scratch = new Map<LayerKey, LayerShapes>()
+  private lastKey = -1
+  private lastShapes: LayerShapes | null = null
   private skipping = false
   private readonly defined = new Set<Cell>()
   /** Where each cell is first referenced, and by which cell: for error messages about undefined cells. */
@@ -56,13 +63,32 @@ class LayoutBuilder implements GdsSink {
   }
 
   endStructure(): void {
+    const c = this.cur
+    if (c) {
+      for (const [key, s] of this.scratch) {
+        if (s.shapeCount === 0) continue
+        c.layers.set(key, s.compact())
+        s.clear()
+      }
+      this.layout!.touch()
+    }
     this.cur = null
     this.skipping = false
   }
 
+  private shapes(layer: number, datatype: number): LayerShapes {
+    const key = layerKey(layer, datatype)
+    if (key === this.lastKey) return this.lastShapes!
+    let s = this.scratch.get(key)
+    if (!s) this.scratch.set(key, (s = new LayerShapes()))
+    this.lastKey = key
+    this.lastShapes = s
+    return s
+  }
+
   boundary(layer: number, datatype: number, xy: Int32Array, n: number, extras: GdsElementExtras | null): void {
     if (this.skipping) return
-    this.cur!.addPolygonKey(layerKey(layer, datatype), xy, n, extras)
+    this.shapes(layer, datatype).addPolygon(xy, n, extras)
   }
 
   box(layer: number, boxtype: number, xy: Int32Array, n: number, extras: GdsElementExtras | null): void {
@@ -75,12 +101,12 @@ class LayoutBuilder implements GdsSink {
       if (y < b) b = y
       if (y > t) t = y
     }
-    this.cur!.addBoxKey(layerKey(layer, boxtype), l, b, r, t, extras)
+    this.shapes(layer, boxtype).addBox(l, b, r, t, extras)
   }
 
   path(layer: number, datatype: number, xy: Int32Array, n: number, width: number, pathtype: number, bgn: number, end: number, extras: GdsElementExtras | null): void {
     if (this.skipping) return
-    this.cur!.addPathKey(layerKey(layer, datatype), xy, n, width, pathtype, bgn, end, extras)
+    this.shapes(layer, datatype).addPath(xy, n, width, pathtype, bgn, end, extras)
   }
 
   text(layer: number, texttype: number, x: number, y: number, string: string, presentation: number, strans: GdsStrans | null, width: number | null, pathtype: number | null, extras: GdsElementExtras | null): void {

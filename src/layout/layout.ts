@@ -1,8 +1,7 @@
 import type { GdsElementExtras } from '../gds/sink.js'
 import { IntBuf } from './intbuf.js'
 import { toLayerKey, type LayerKey, type LayerSpec } from './layers.js'
-import { compressRing, ringAsBox } from './polygon.js'
-import { LayerShapes, ShapeKind } from './shapes.js'
+import { LayerShapes } from './shapes.js'
 import type { Placement } from './transform.js'
 
 /** A regular array of placements: member (i, j) is displaced by i * col + j * row (parent coordinates). */
@@ -154,9 +153,7 @@ export class Cell {
 
   /** Adds a box on a layer key (no layer parsing); used by readers. */
   addBoxKey(key: LayerKey, l: number, b: number, r: number, t: number, extras?: GdsElementExtras | null): void {
-    const s = this.shapes(key)
-    s.addExtras(ShapeKind.Box, s.boxCount, extras)
-    s.boxes.push4(l, b, r, t)
+    this.shapes(key).addBox(l, b, r, t, extras)
     this.touch()
   }
 
@@ -172,18 +169,7 @@ export class Cell {
   }
 
   addPolygonKey(key: LayerKey, xy: ArrayLike<number>, n: number, extras: GdsElementExtras | null): void {
-    const s = this.shapes(key)
-    const start = s.polyCoords.length
-    const cnt = compressRing(xy, n, s.polyCoords)
-    const box = ringAsBox(s.polyCoords.data, start, cnt)
-    if (box) {
-      s.polyCoords.length = start
-      s.addExtras(ShapeKind.Box, s.boxCount, extras)
-      s.boxes.push4(box[0], box[1], box[2], box[3])
-    } else {
-      s.addExtras(ShapeKind.Polygon, s.polygonCount, extras)
-      s.polyStarts.push(s.polyCoords.length)
-    }
+    this.shapes(key).addPolygon(xy, n, extras)
     this.touch()
   }
 
@@ -201,12 +187,7 @@ export class Cell {
     key: LayerKey, xy: ArrayLike<number>, n: number, width: number, pathtype: number, bgn: number, end: number,
     extras: GdsElementExtras | null,
   ): void {
-    const s = this.shapes(key)
-    s.addExtras(ShapeKind.Path, s.pathCount, extras)
-    s.pathCoords.append(xy, 0, 2 * n)
-    s.pathStarts.push(s.pathCoords.length)
-    s.pathParams.push4(width, pathtype, pathtype === 4 ? bgn : 0, pathtype === 4 ? end : 0)
-    s.pathHullCache = null
+    this.shapes(key).addPath(xy, n, width, pathtype, bgn, end, extras)
     this.touch()
   }
 

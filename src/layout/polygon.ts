@@ -8,22 +8,26 @@ import type { IntBuf } from './intbuf.js'
 export function compressRing(xy: ArrayLike<number>, n: number, out: IntBuf): number {
   // copy without consecutive duplicates (cyclically)
   const start = out.length
+  out.reserve(2 * n)
+  const o = out.data
+  let m = start
   for (let i = 0; i < n; i++) {
     const x = xy[2 * i]!
     const y = xy[2 * i + 1]!
-    const m = out.length
-    if (m > start && out.data[m - 2] === x && out.data[m - 1] === y) continue
-    out.push(x)
-    out.push(y)
+    if (m > start && o[m - 2] === x && o[m - 1] === y) continue
+    o[m++] = x
+    o[m++] = y
   }
+  out.length = m
   let cnt = (out.length - start) >> 1
   while (cnt > 1 && out.data[start] === out.data[start + 2 * cnt - 2] && out.data[start + 1] === out.data[start + 2 * cnt - 1]) {
     cnt--
   }
   out.length = start + 2 * cnt
   if (cnt < 3) return cnt
-  // remove in-line vertices until none is left (a stack pass, then a wrap-around pass)
   const d = out.data
+  if (!hasInLine(d, start, cnt)) return cnt
+  // remove in-line vertices until none is left (a stack pass, then a wrap-around pass)
   let changed = true
   while (changed && cnt >= 3) {
     changed = false
@@ -51,6 +55,22 @@ export function compressRing(xy: ArrayLike<number>, n: number, out: IntBuf): num
   }
   out.length = start + 2 * cnt
   return cnt
+}
+
+/** True if some vertex of the ring lies in line between its neighbours (the common case is false). */
+function hasInLine(d: Int32Array, start: number, cnt: number): boolean {
+  let px = d[start + 2 * cnt - 2]!, py = d[start + 2 * cnt - 1]!
+  let cx = d[start]!, cy = d[start + 1]!
+  for (let i = 1; i <= cnt; i++) {
+    const k = i === cnt ? start : start + 2 * i
+    const nx = d[k]!, ny = d[k + 1]!
+    if (inLine(px, py, cx, cy, nx, ny)) return true
+    px = cx
+    py = cy
+    cx = nx
+    cy = ny
+  }
+  return false
 }
 
 /** c lies on the segment p..n strictly continuing in the same direction (not a spike). */

@@ -1,5 +1,6 @@
 import type { GdsElementExtras } from '../gds/sink.js'
 import { IntBuf } from './intbuf.js'
+import { compressRing, ringAsBox } from './polygon.js'
 
 export const ShapeKind = { Box: 0, Polygon: 1, Path: 2 } as const
 export type ShapeKind = (typeof ShapeKind)[keyof typeof ShapeKind]
@@ -19,17 +20,28 @@ export interface ShapeExtra {
  *   width (GDSII sign kept: negative = absolute width), GDSII PATHTYPE, begin and end extension (PATHTYPE 4)
  */
 export class LayerShapes {
-  readonly boxes = new IntBuf(16)
-  readonly polyCoords = new IntBuf(32)
-  readonly polyStarts = new IntBuf(4)
-  readonly pathCoords = new IntBuf(16)
-  readonly pathStarts = new IntBuf(4)
-  readonly pathParams = new IntBuf(8)
+  readonly boxes: IntBuf
+  readonly polyCoords: IntBuf
+  readonly polyStarts: IntBuf
+  readonly pathCoords: IntBuf
+  readonly pathStarts: IntBuf
+  readonly pathParams: IntBuf
   extras: ShapeExtra[] | null = null
   /** Path hulls in local coordinates, computed on demand (see path.ts). */
   pathHullCache: { coords: IntBuf; starts: IntBuf } | null = null
 
-  constructor() {
+  constructor(parts?: { boxes: IntBuf; polyCoords: IntBuf; polyStarts: IntBuf; pathCoords: IntBuf; pathStarts: IntBuf; pathParams: IntBuf }) {
+    if (parts) {
+      ;({ boxes: this.boxes, polyCoords: this.polyCoords, polyStarts: this.polyStarts, pathCoords: this.pathCoords,
+        pathStarts: this.pathStarts, pathParams: this.pathParams } = parts)
+      return
+    }
+    this.boxes = new IntBuf(0)
+    this.polyCoords = new IntBuf(0)
+    this.polyStarts = new IntBuf(4)
+    this.pathCoords = new IntBuf(0)
+    this.pathStarts = new IntBuf(4)
+    this.pathParams = new IntBuf(0)
     this.polyStarts.push(0)
     this.pathStarts.push(0)
   }
@@ -53,6 +65,66 @@ export class LayerShapes {
   addExtras(kind: ShapeKind, index: number, extras: GdsElementExtras | null | undefined): void {
     if (!extras) return
     ;(this.extras ??= []).push({ kind, index, extras })
+  }
+
+  addBox(l: number, b: number, r: number, t: number, extras: GdsElementExtras | null | undefined): void {
+    if (extras) this.addExtras(ShapeKind.Box, this.boxCount, extras)
+    this.boxes.push4(l, b, r, t)
+  }
+
+  /**
+   * Adds a polygon ring of n points. Like KLayout, a closing point, repeated and in-line points are dropped,
+   * and a ring that is an axis-parallel rectangle is stored as a box.
+   */
+  addPolygon(xy: ArrayLike<number>, n: number, extras: GdsElementExtras | null | undefined): void {
+    // fast path for the most common element of all: a closed 5-point rectangle with non-zero sides
+    if (n === 5 && xy[8] === xy[0] && xy[9] === xy[1]) {
+      const x0 = xy[0]!, y0 = xy[1]!, x1 = xy[2]!, y1 = xy[3]!, x2 = xy[4]!, y2 = xy[5]!, x3 = xy[6]!, y3 = xy[7]!
+      if (x0 !== x2 && y0 !== y2 && ((x0 === x1 && y1 === y2 && x2 === x3 && y3 === y0) || (y0 === y1 && x1 === x2 && y2 === y3 && x3 === x0))) {
+        this.addBox(x0 < x2 ? x0 : x2, y0 < y2 ? y0 : y2, x0 < x2 ? x2 : x0, y0 < y2 ? y2 : y0, extras)
+        return
+      }
+    }
+    const start = this.polyCoords.length
+    const cnt = compressRing(xy, n, this.polyCoords)
+    const box = ringAsBox(this.polyCoords.data, start, cnt)
+    if (box) {
+      this.polyCoords.length = start
+      this.addBox(box[0], box[1], box[2], box[3], extras)
+    } else {
+      if (extras) this.addExtras(ShapeKind.Polygon, this.polygonCount, extras)
+      this.polyStarts.push(this.polyCoords.length)
+    }
+  }
+
+  addPath(xy: ArrayLike<number>, n: number, width: number, pathtype: number, bgn: number, end: number, extras: GdsElementExtras | null | undefined): void {
+    if (extras) this.addExtras(ShapeKind.Path, this.pathCount, extras)
+    this.pathCoords.append(xy, 0, 2 * n)
+    this.pathStarts.push(this.pathCoords.length)
+    this.pathParams.push4(width, pathtype, pathtype === 4 ? bgn : 0, pathtype === 4 ? end : 0)
+    this.pathHullCache = null
+  }
+
+  /** A copy without spare capacity (readers fill reusable scratch shapes, then keep compact copies). */
+  compact(): LayerShapes {
+    const c = new LayerShapes({
+      boxes: this.boxes.compact(), polyCoords: this.polyCoords.compact(), polyStarts: this.polyStarts.compact(),
+      pathCoords: this.pathCoords.compact(), pathStarts: this.pathStarts.compact(), pathParams: this.pathParams.compact(),
+    })
+    c.extras = this.extras
+    return c
+  }
+
+  /** Empties the shapes, keeping the buffers' capacity. */
+  clear(): void {
+    this.boxes.length = 0
+    this.polyCoords.length = 0
+    this.polyStarts.length = 1
+    this.pathCoords.length = 0
+    this.pathStarts.length = 1
+    this.pathParams.length = 0
+    this.extras = null
+    this.pathHullCache = null
   }
 }
 
