@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util'
 import { GdsError } from '../gds/errors.js'
+import { DiffError } from '../diff/index.js'
+import { diffCommand } from './diff.js'
 import { infoCommand } from './info.js'
 
 export interface CliIO {
@@ -9,6 +11,7 @@ export interface CliIO {
 
 /** Exit codes: 0 success (for `diff`: equal), 1 different, 2 error. */
 export const EXIT_OK = 0
+export const EXIT_DIFFERENT = 1
 export const EXIT_ERROR = 2
 
 const USAGE = `usage: laytest <command> [options]
@@ -17,6 +20,21 @@ commands:
   info FILE [--json] [--ghost-cells]   cells, layers, bounding box and shape counts of a GDSII file
                                        (--json: the KLayout-oracle schema; --ghost-cells: keep referenced
                                        but undefined cells as empty cells instead of failing)
+  diff A B [options]                   exact per-layer XOR of two GDSII files and the changed cells;
+                                       exit 0 equal, 1 different, 2 error
+      --json                           the result object (per-layer entries keyed "L/D", areas in dbu^2)
+      --tolerance T                    ignore differences narrower than T micrometres (reported "sliver only")
+      --top-a CELL, --top-b CELL       top cells to compare (repeat for several; default: the single top)
+      --layers L/D,...                 compare only these layers
+      --exclude-layers L/D,...         leave these layers out
+      --map FROM=TO,...                compare layer FROM as layer TO (on both sides)
+      --labels                         also compare labels (string, position, layer)
+      --missing-layer error            fail when a layer has geometry on one side only (default: compare
+                                       it against empty and report "only in")
+      --areas                          also report each side's merged area per layer (compares in full)
+      --dbu-rounding                   allow dbus that are not integer multiples (rounds, like KLayout)
+      -o, --output FILE                write the XOR as GDS (one layer per input layer)
+      --with-inputs                    with -o: also A and B on layers L+1000 and L+2000
   help                                 this text
 `
 
@@ -36,6 +54,42 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         io.stdout.write(infoCommand(positionals[0]!, { json: !!values.json, ghostCells: !!values['ghost-cells'] }))
         return EXIT_OK
       }
+      case 'diff': {
+        const { values, positionals } = parseArgs({
+          args: rest, allowPositionals: true,
+          options: {
+            json: { type: 'boolean' }, tolerance: { type: 'string' },
+            'top-a': { type: 'string', multiple: true }, 'top-b': { type: 'string', multiple: true },
+            layers: { type: 'string' }, 'exclude-layers': { type: 'string' }, map: { type: 'string' },
+            labels: { type: 'boolean' }, 'missing-layer': { type: 'string' }, areas: { type: 'boolean' },
+            'dbu-rounding': { type: 'boolean' }, output: { type: 'string', short: 'o' }, 'with-inputs': { type: 'boolean' },
+          },
+        })
+        if (positionals.length !== 2) throw new UsageError('diff takes two files: laytest diff A B')
+        const list = (v: string | undefined): string[] | undefined => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean))
+        const map: Record<string, string> = {}
+        for (const m of list(values.map) ?? []) {
+          const [from, to, extra] = m.split('=')
+          if (!from || !to || extra !== undefined) throw new UsageError(`--map wants FROM=TO pairs like 1/1=1/0 (got "${m}")`)
+          map[from.trim()] = to.trim()
+        }
+        let tolerance: number | undefined
+        if (values.tolerance !== undefined) {
+          tolerance = Number(values.tolerance)
+          if (!(tolerance >= 0)) throw new UsageError(`--tolerance wants a non-negative number of micrometres (got "${values.tolerance}")`)
+        }
+        const ml = values['missing-layer']
+        if (ml !== undefined && ml !== 'error' && ml !== 'empty') throw new UsageError(`--missing-layer is "empty" or "error" (got "${ml}")`)
+        if (values['with-inputs'] && !values.output) throw new UsageError('--with-inputs needs -o FILE')
+        const res = await diffCommand(positionals[0]!, positionals[1]!, {
+          json: !!values.json, tolerance, topA: values['top-a'], topB: values['top-b'],
+          layers: { include: list(values.layers), exclude: list(values['exclude-layers']), map },
+          ignoreLabels: !values.labels, missingLayer: ml as 'empty' | 'error' | undefined, areas: !!values.areas,
+          dbuRounding: !!values['dbu-rounding'], output: values.output, withInputs: !!values['with-inputs'],
+        })
+        io.stdout.write(res.text)
+        return res.equal ? EXIT_OK : EXIT_DIFFERENT
+      }
       case undefined:
       case 'help':
       case '--help':
@@ -52,7 +106,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 }
 
 function oneLine(e: unknown): string {
-  if (e instanceof GdsError || e instanceof UsageError) return e.message
+  if (e instanceof GdsError || e instanceof UsageError || e instanceof DiffError) return e.message
   if (e instanceof Error && (e as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return e.message
   if (e instanceof Error) return `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`.split('\n')[0]!
   return String(e)

@@ -94,7 +94,7 @@ class ShapeHasher {
 const f64 = new Float64Array(1)
 const u32 = new Uint32Array(f64.buffer)
 
-function hashBox(h: ShapeHasher, l: number, b: number, r: number, t: number): void {
+export function hashBox(h: ShapeHasher, l: number, b: number, r: number, t: number): void {
   h.reset()
   h.add(1)
   h.add(l)
@@ -104,7 +104,7 @@ function hashBox(h: ShapeHasher, l: number, b: number, r: number, t: number): vo
 }
 
 /** Hashes the ring d[s .. s+2n) in canonical form: start at the lowest-leftmost vertex, counter-clockwise. */
-function hashRing(h: ShapeHasher, tag: number, d: ArrayLike<number>, s: number, n: number): void {
+export function hashRing(h: ShapeHasher, tag: number, d: ArrayLike<number>, s: number, n: number): void {
   h.reset()
   h.add(tag)
   h.add(n)
@@ -124,7 +124,7 @@ function hashRing(h: ShapeHasher, tag: number, d: ArrayLike<number>, s: number, 
 }
 
 /** Sign of the ring's orientation (+1 counter-clockwise), taken at the extreme vertex m (convex there). */
-function orientation(d: ArrayLike<number>, s: number, n: number, m: number): number {
+export function orientation(d: ArrayLike<number>, s: number, n: number, m: number): number {
   if (n < 3) return 1
   const p = (m + n - 1) % n, q = (m + 1) % n
   const ax = d[s + 2 * m]! - d[s + 2 * p]!, ay = d[s + 2 * m + 1]! - d[s + 2 * p + 1]!
@@ -145,7 +145,7 @@ function orientation(d: ArrayLike<number>, s: number, n: number, m: number): num
   return area >= 0 ? 1 : -1
 }
 
-function hashPath(h: ShapeHasher, d: ArrayLike<number>, s: number, n: number, w: number, type: number, bgn: number, end: number): void {
+export function hashPath(h: ShapeHasher, d: ArrayLike<number>, s: number, n: number, w: number, type: number, bgn: number, end: number): void {
   // direction: the lexicographically smaller of the forward and reversed point lists
   let reverse = false
   for (let k = 0; k < n; k++) {
@@ -201,7 +201,7 @@ function layerSum(s: LayerShapes): Uint32Array {
   return acc
 }
 
-function hashPlacement(h: ShapeHasher, inst: Instance): void {
+export function hashPlacement(h: ShapeHasher, inst: Instance): void {
   const p = inst.placement
   h.addNumber(p.x)
   h.addNumber(p.y)

@@ -1,0 +1,85 @@
+import { diffLayouts, writeXorGds, type DiffOptions, type DiffResult } from '../diff/index.js'
+import { readLayout } from '../layout/gdsio.js'
+
+export interface DiffCommandOptions extends DiffOptions {
+  json: boolean
+  /** Write the XOR as GDS here. */
+  output?: string
+  /** With output: also the compared A and B shapes on offset layers. */
+  withInputs?: boolean
+}
+
+export interface DiffCommandResult {
+  text: string
+  equal: boolean
+}
+
+/** `laytest diff A B`: the text (or JSON) to print and the verdict. */
+export async function diffCommand(fileA: string, fileB: string, opts: DiffCommandOptions): Promise<DiffCommandResult> {
+  const t0 = performance.now()
+  const a = readLayout(fileA)
+  const b = readLayout(fileB)
+  const read = performance.now() - t0
+  const outcome = await diffLayouts(a, b, { ...opts, keepInputs: !!(opts.output && opts.withInputs) })
+  if (opts.output) await writeXorGds(outcome, opts.output, { inputs: !!opts.withInputs })
+  const r = outcome.result
+  const wall = performance.now() - t0
+  if (opts.json) {
+    const json = { a: fileA, b: fileB, ...r, timings: { read: round(read), ...r.timings, wall: round(wall) } }
+    return { text: JSON.stringify(json, null, 1) + '\n', equal: r.equal }
+  }
+  return { text: summaryText(fileA, fileB, r, opts.output, wall), equal: r.equal }
+}
+
+const round = (v: number): number => Math.round(v * 10) / 10
+
+function fmtArea(dbu2: number, dbu: number): string {
+  const um2 = dbu2 * dbu * dbu
+  return um2 === 0 ? '0' : Number(um2.toPrecision(6)).toString()
+}
+
+/** A strmxor-like summary: differing layers with XOR area, polygons and where a layer exists; changed cells. */
+export function summaryText(fileA: string, fileB: string, r: DiffResult, output: string | undefined, wall: number): string {
+  const lines: string[] = []
+  lines.push(`A: ${fileA} (top ${r.topA.join(', ')})`)
+  lines.push(`B: ${fileB} (top ${r.topB.join(', ')})`)
+  lines.push(`grid: dbu ${r.dbu} um${r.tolerance ? `, tolerance ${r.tolerance} um` : ''}`)
+  lines.push('')
+  const all = Object.values(r.layers)
+  const differing = all.filter((l) => l.xorAreaExact !== '0' || l.sliverOnly || l.polygons > 0)
+  if (differing.length === 0) {
+    lines.push(`No differences found (${all.length} layer(s) compared, ${all.filter((l) => l.method === 'hash').length} identical by content hash).`)
+  } else {
+    lines.push('Layer       XOR area (um^2)   Polygons  Only in  Note')
+    lines.push('--------------------------------------------------------------------')
+    for (const l of differing) {
+      const note = [l.sliverOnly ? 'sliver only (within tolerance)' : '', l.xorAreaExact === '0' ? 'below the dbu grid' : ''].filter(Boolean).join('; ')
+      lines.push(`${l.layer.padEnd(11)} ${fmtArea(l.xorArea, r.dbu).padStart(15)}   ${String(l.polygons).padStart(8)}  ${(l.onlyIn ? l.onlyIn.toUpperCase() : '-').padEnd(7)}  ${note}`)
+    }
+    const real = differing.filter((l) => !l.sliverOnly).length
+    lines.push('')
+    lines.push(`${real} of ${all.length} layer(s) differ${differing.length > real ? ` (${differing.length - real} more within tolerance)` : ''}.`)
+  }
+  if (r.labels && !r.labels.equal) {
+    lines.push('')
+    lines.push(`Labels differ: ${r.labels.countOnlyInA} only in A, ${r.labels.countOnlyInB} only in B`)
+    for (const [side, list] of [['A', r.labels.onlyInA], ['B', r.labels.onlyInB]] as const) {
+      for (const l of list.slice(0, 10)) lines.push(`  only in ${side}: "${l.text}" on ${l.layer} at (${l.x}, ${l.y})`)
+    }
+  }
+  const cc = r.changedCells
+  if (cc && (cc.changed.length || cc.onlyInA.length || cc.onlyInB.length || cc.renamed.length)) {
+    lines.push('')
+    lines.push(`Cells: ${cc.identical.length} identical, ${cc.changed.length} changed, ${cc.onlyInA.length} only in A, ${cc.onlyInB.length} only in B, ${cc.renamed.length} renamed`)
+    for (const c of cc.changed) {
+      const how = c.self ? 'own content' : 'through children'
+      lines.push(`  changed  ${c.name}: ${c.layers.length ? `layers ${c.layers.join(' ')}` : 'no geometry change'} (${how}${c.texts ? ', texts/properties' : ''})`)
+    }
+    for (const n of cc.onlyInA) lines.push(`  only A   ${n}`)
+    for (const n of cc.onlyInB) lines.push(`  only B   ${n}`)
+    for (const p of cc.renamed) lines.push(`  renamed  ${p.a} -> ${p.b}`)
+  }
+  if (output) lines.push('', `XOR written to ${output}`)
+  lines.push('', `${r.equal ? 'EQUAL' : 'DIFFERENT'} (${Math.round(wall)} ms)`)
+  return lines.join('\n') + '\n'
+}

@@ -1,0 +1,350 @@
+import { CONTEXT_INFO_CELL } from '../layout/gdsio.js'
+import type { BBox } from '../layout/bbox.js'
+import { cellLayers } from '../layout/extent.js'
+import { cellHashes } from '../layout/hash.js'
+import { layerName, toLayerKey, type LayerKey, type LayerSpec } from '../layout/layers.js'
+import type { Cell, Layout } from '../layout/layout.js'
+import { changedCells, type ChangedCells } from './cells.js'
+import { booleanOps } from './clipper.js'
+import { ClusterCollector } from './clusters.js'
+import { runTiles } from './parallel.js'
+import { tileJobs, TILE_TARGET, type TileJob, type TileResult } from './engine.js'
+import { gatherRings, sideOf } from './gather.js'
+import { diffLabels, type LabelDiff } from './labels.js'
+import { AreaSum, gridArea2, RingSet } from './rings.js'
+import { DirtyWindowFinder, mergeWindows } from './windows.js'
+
+export interface LayerSelection {
+  /** Compare only these layers (after mapping). */
+  include?: LayerSpec[]
+  /** Leave these layers out (after mapping). */
+  exclude?: LayerSpec[]
+  /** Source layer -> compared layer, e.g. {"1/1": "1/0"} compares 1/0 and 1/1 together as 1/0 (both sides). */
+  map?: Record<string, string>
+}
+
+export interface DiffOptions {
+  /** Top cell(s) of A; several are flattened together. Default: the single top cell (error if there are several). */
+  topA?: string | string[]
+  topB?: string | string[]
+  /** Differences narrower than this (micrometres) are dropped (an opening by tolerance/2, like `strmxor -t`). */
+  tolerance?: number
+  layers?: LayerSelection
+  /**
+   * When one dbu is not an integer multiple of the other, scale the coarser side onto the finer grid anyway and
+   * round its vertices (what KLayout does). Default false: such layouts are an error, as rounding can create
+   * differences that are not in the design.
+   */
+  dbuRounding?: boolean
+  /** Default true: labels are not compared. */
+  ignoreLabels?: boolean
+  /** A layer with geometry on one side only: compared against empty (default) or an error. */
+  missingLayer?: 'empty' | 'error'
+  /** Also compute each side's merged area per layer (compares every layer in full: slower). */
+  areas?: boolean
+  /** Keep the compared input shapes (for writing an overlay GDS). */
+  keepInputs?: boolean
+  /** Default true. False compares every layer in full: no hash skipping, no dirty windows (for cross-checks). */
+  prune?: boolean
+  /** Shapes per tile (both sides); 0 = never tile. */
+  tileShapes?: number
+  /** Worker threads for large jobs (default: available cores - 1, at most 3; 0 = none). */
+  workers?: number
+  /** At most this many cluster boxes per layer in the result (default 100). */
+  maxBoxes?: number
+}
+
+export interface LayerDiff {
+  /** "L/D" */
+  layer: string
+  /**
+   * XOR area in dbu^2 of the comparison grid, as KLayout reports it: XOR vertices on the grid, each polygon's
+   * area truncated to an integer. (Equality is decided on the exact, unsnapped area.) A double: see xorAreaExact.
+   */
+  xorArea: number
+  /** The same area as an exact decimal integer string (areas can exceed 2^53). */
+  xorAreaExact: string
+  /** Polygons of the XOR (difference clusters after stitching tile borders; a polygon with holes counts once). */
+  polygons: number
+  /** Merged area of A / B on the layer in dbu^2 (only with the `areas` option, else null). */
+  aArea: number | null
+  bArea: number | null
+  /** The layer has geometry on one side only. */
+  onlyIn: 'a' | 'b' | null
+  /** Every difference is narrower than the tolerance. */
+  sliverOnly: boolean
+  /** Boxes of the difference clusters in dbu, largest first (at most maxBoxes). */
+  bboxes: BBox[]
+  /** How the layer was decided: equal hashes, dirty windows, or a full comparison. */
+  method: 'hash' | 'windows' | 'full'
+  /** Windows / tiles computed exactly. */
+  windows: number
+  tiles: number
+}
+
+export interface DiffResult {
+  equal: boolean
+  /** Database unit of the comparison grid in micrometres (the finer of the two). */
+  dbu: number
+  topA: string[]
+  topB: string[]
+  /** Per compared layer, keyed "L/D"; every layer with geometry on either side. */
+  layers: Record<string, LayerDiff>
+  /** null when the two dbus differ (content hashes are per dbu). */
+  changedCells: ChangedCells | null
+  /** Only when labels are compared. */
+  labels: LabelDiff | null
+  tolerance: number
+  timings: { hash: number; windows: number; gather: number; xor: number; total: number }
+}
+
+/** The XOR geometry per layer (doubled units, outer rings counter-clockwise, holes clockwise). */
+export interface DiffOutcome {
+  result: DiffResult
+  xor: Map<LayerKey, RingSet>
+  /** With keepInputs: the compared shapes of each side (doubled units). */
+  inputs: Map<LayerKey, { a: RingSet; b: RingSet }> | null
+  /** Database unit of the comparison grid. */
+  dbu: number
+}
+
+/** A comparison that cannot be made (ambiguous top cell, incompatible dbu, missing layer...). */
+export class DiffError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'top' | 'dbu' | 'missing-layer' | 'option',
+  ) {
+    super(message)
+    this.name = 'DiffError'
+  }
+}
+
+function pickTops(layout: Layout, want: string | string[] | undefined, side: 'A' | 'B'): Cell[] {
+  if (want === undefined) {
+    const tops = layout.topCells().filter((c) => c.name !== CONTEXT_INFO_CELL)
+    if (tops.length === 1) return tops
+    if (tops.length === 0) throw new DiffError(`layout ${side} has no top cell`, 'top')
+    throw new DiffError(`layout ${side} has ${tops.length} top cells (${tops.map((c) => c.name).join(', ')}); choose with top${side}`, 'top')
+  }
+  const names = typeof want === 'string' ? [want] : want
+  if (names.length === 0) throw new DiffError(`top${side} is an empty list`, 'option')
+  return names.map((n) => {
+    const c = layout.getCell(n)
+    if (!c) throw new DiffError(`layout ${side} has no cell named ${n}`, 'top')
+    return c
+  })
+}
+
+/** Scales that bring both dbus onto the finer one (integers unless rounding is allowed). */
+function scales(dbuA: number, dbuB: number, rounding: boolean): [number, number, number] {
+  const close = (x: number, y: number): boolean => Math.abs(x - y) <= 1e-9 * Math.max(Math.abs(x), Math.abs(y))
+  if (close(dbuA, dbuB)) return [1, 1, Math.min(dbuA, dbuB)]
+  const r = dbuA > dbuB ? dbuA / dbuB : dbuB / dbuA
+  let k = Math.round(r)
+  if (!close(r, k)) {
+    if (!rounding) {
+      throw new DiffError(`database units ${dbuA} um (A) and ${dbuB} um (B) are not integer multiples of each other: no exact common grid (allow rounding onto the finer grid with dbuRounding / --dbu-rounding)`, 'dbu')
+    }
+    k = r
+  }
+  return dbuA > dbuB ? [k, 1, dbuB] : [1, k, dbuA]
+}
+
+const now = (): number => performance.now()
+
+/** Compares two layouts: per-layer exact XOR, changed cells, optionally labels. */
+export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}): Promise<DiffOutcome> {
+  const t0 = now()
+  const timings = { hash: 0, windows: 0, gather: 0, xor: 0, total: 0 }
+  const topsA = pickTops(a, opts.topA, 'A')
+  const topsB = pickTops(b, opts.topB, 'B')
+  const [sa, sb, dbu] = scales(a.dbu, b.dbu, !!opts.dbuRounding)
+  const A = sideOf(topsA, sa), B = sideOf(topsB, sb)
+  const tol = opts.tolerance ?? 0
+  if (!(tol >= 0) || !Number.isFinite(tol)) throw new DiffError(`tolerance must be a non-negative number of micrometres (got ${opts.tolerance})`, 'option')
+  const tolDbu = tol / dbu
+  const prune = (opts.prune ?? true) && sa === 1 && sb === 1 && topsA.length === topsB.length && !opts.areas
+  const maxBoxes = opts.maxBoxes ?? 100
+
+  let t = now()
+  for (const c of [...topsA, ...topsB]) cellHashes(c)
+  timings.hash = now() - t
+
+  const plan = planLayers(topsA, topsB, opts.layers ?? {})
+  const ops = await booleanOps()
+  const layers: Record<string, LayerDiff> = {}
+  const xor = new Map<LayerKey, RingSet>()
+  const inputs = opts.keepInputs ? new Map<LayerKey, { a: RingSet; b: RingSet }>() : null
+  let equal = true
+
+  for (const { key, srcA, srcB } of plan) {
+    const inA = srcA.some((k) => topsA.some((c) => cellLayers(c).has(k)))
+    const inB = srcB.some((k) => topsB.some((c) => cellLayers(c).has(k)))
+    if (!inA && !inB) continue
+    const onlyIn = inA && !inB ? 'a' : inB && !inA ? 'b' : null
+    if (onlyIn && opts.missingLayer === 'error') {
+      throw new DiffError(`layer ${layerName(key)} has geometry only in ${onlyIn.toUpperCase()}`, 'missing-layer')
+    }
+    const entry: LayerDiff = {
+      layer: layerName(key), xorArea: 0, xorAreaExact: '0', polygons: 0, aArea: null, bArea: null, onlyIn,
+      sliverOnly: false, bboxes: [], method: 'hash', windows: 0, tiles: 0,
+    }
+    layers[entry.layer] = entry
+    const direct = prune && srcA.length === 1 && srcB.length === 1 && srcA[0] === key && srcB[0] === key
+
+    // 1. windows
+    t = now()
+    let windows: BBox[] | null
+    if (direct) {
+      const finder = new DirtyWindowFinder(key)
+      const raw: BBox[] = []
+      topsA.forEach((ta, i) => raw.push(...finder.cellPair(ta, topsB[i]!)))
+      windows = mergeWindows(raw)
+      entry.method = 'windows'
+    } else {
+      windows = null
+      entry.method = 'full'
+    }
+    timings.windows += now() - t
+    if (windows && windows.length === 0) {
+      entry.method = 'hash'
+      continue
+    }
+
+    // 2. shapes touching the windows
+    t = now()
+    const ringsA = gatherRings(A, new Set(srcA), windows)
+    const ringsB = gatherRings(B, new Set(srcB), windows)
+    timings.gather += now() - t
+    if (!windows) {
+      // full comparison: one window around everything
+      const box = ringsBox(ringsA[0]!, ringsB[0]!)
+      if (!box) continue
+      windows = [box]
+    }
+    entry.windows = windows.length
+
+    // 3. exact XOR, tiled
+    t = now()
+    const jobs: TileJob[] = []
+    windows.forEach((w, i) => jobs.push(...tileJobs(w, ringsA[i]!, ringsB[i]!, opts.tileShapes ?? TILE_TARGET)))
+    entry.tiles = jobs.length
+    const results = await runTiles(ops, jobs, { sideAreas: !!opts.areas, tolerance: tolDbu, workers: opts.workers })
+    timings.xor += now() - t
+    const summary = summarize(results, maxBoxes)
+    entry.xorArea = Number(summary.gridArea)
+    entry.xorAreaExact = summary.gridArea.toString()
+    entry.polygons = summary.polygons
+    entry.bboxes = summary.boxes
+    if (opts.areas) {
+      entry.aArea = Number(summary.aArea8) / 8
+      entry.bArea = Number(summary.bArea8) / 8
+    }
+    if (summary.area8 !== 0n) {
+      if (tolDbu > 0 && summary.afterTolerance8 === 0n) entry.sliverOnly = true
+      else equal = false
+    }
+    if (summary.xor.count) xor.set(key, summary.xor)
+    if (inputs) {
+      const ia = new RingSet(), ib = new RingSet()
+      for (const r of ringsA) ia.addAll(r)
+      for (const r of ringsB) ib.addAll(r)
+      inputs.set(key, { a: ia, b: ib })
+    }
+  }
+
+  let labels: LabelDiff | null = null
+  if (opts.ignoreLabels === false) {
+    labels = diffLabels(A, B)
+    if (!labels.equal) equal = false
+  }
+  timings.total = now() - t0
+  const result: DiffResult = {
+    equal, dbu, topA: topsA.map((c) => c.name), topB: topsB.map((c) => c.name), layers,
+    changedCells: sa === 1 && sb === 1 ? changedCells(topsA, topsB) : null,
+    labels, tolerance: tol, timings,
+  }
+  for (const k of Object.keys(timings) as Array<keyof typeof timings>) timings[k] = Math.round(timings[k] * 10) / 10
+  return { result, xor, inputs, dbu }
+}
+
+interface LayerPlan {
+  key: LayerKey
+  srcA: LayerKey[]
+  srcB: LayerKey[]
+}
+
+/** Which source layers of each side make up each compared layer (after map, include, exclude). */
+function planLayers(topsA: Cell[], topsB: Cell[], sel: LayerSelection): LayerPlan[] {
+  const map = new Map<LayerKey, LayerKey>()
+  for (const [from, to] of Object.entries(sel.map ?? {})) map.set(parseLayer(from), parseLayer(to))
+  const include = sel.include ? new Set(sel.include.map(parseLayer)) : null
+  const exclude = new Set((sel.exclude ?? []).map(parseLayer))
+  const plans = new Map<LayerKey, LayerPlan>()
+  const add = (tops: Cell[], side: 'srcA' | 'srcB'): void => {
+    const src = new Set<LayerKey>()
+    for (const t of tops) for (const k of cellLayers(t)) src.add(k)
+    for (const k of src) {
+      const target = map.get(k) ?? k
+      if ((include && !include.has(target)) || exclude.has(target)) continue
+      let p = plans.get(target)
+      if (!p) plans.set(target, (p = { key: target, srcA: [], srcB: [] }))
+      p[side].push(k)
+    }
+  }
+  add(topsA, 'srcA')
+  add(topsB, 'srcB')
+  return [...plans.values()].sort((x, y) => x.key - y.key)
+}
+
+function parseLayer(spec: LayerSpec): LayerKey {
+  try {
+    return toLayerKey(spec)
+  } catch (e) {
+    throw new DiffError((e as Error).message, 'option')
+  }
+}
+
+function ringsBox(a: RingSet, b: RingSet): BBox | null {
+  let l = Infinity, bt = Infinity, r = -Infinity, t = -Infinity
+  for (const rs of [a, b]) {
+    for (let k = 0; k < rs.length; k += 2) {
+      const x = rs.xy[k]!, y = rs.xy[k + 1]!
+      if (x < l) l = x
+      if (x > r) r = x
+      if (y < bt) bt = y
+      if (y > t) t = y
+    }
+  }
+  return l > r ? null : [Math.floor(l / 2), Math.floor(bt / 2), Math.ceil(r / 2), Math.ceil(t / 2)]
+}
+
+interface Summary {
+  /** Exact area x 8 (doubled units, unsnapped): decides equality. */
+  area8: bigint
+  /** The area KLayout reports: vertices on the dbu grid, per-polygon truncation. */
+  gridArea: bigint
+  afterTolerance8: bigint
+  aArea8: bigint
+  bArea8: bigint
+  polygons: number
+  boxes: BBox[]
+  xor: RingSet
+}
+
+function summarize(results: TileResult[], maxBoxes: number): Summary {
+  const area = new AreaSum(), grid2 = new AreaSum(), after = new AreaSum(), aA = new AreaSum(), bA = new AreaSum()
+  const clusters = new ClusterCollector()
+  const xor = new RingSet()
+  for (const r of results) {
+    for (let i = 0; i < r.xor.count; i++) area.add(r.xor.ringArea2(i))
+    gridArea2(r.xor, grid2)
+    if (r.opened) for (let i = 0; i < r.opened.count; i++) after.add(r.opened.ringArea2(i))
+    if (r.a) for (let i = 0; i < r.a.count; i++) aA.add(r.a.ringArea2(i))
+    if (r.b) for (let i = 0; i < r.b.count; i++) bA.add(r.b.ringArea2(i))
+    clusters.add(r.xor, r.box)
+    xor.addAll(r.xor)
+  }
+  const c = clusters.result(maxBoxes)
+  return { area8: area.value, gridArea: grid2.value / 2n, afterTolerance8: after.value, aArea8: aA.value, bArea8: bA.value, polygons: c.count, boxes: c.boxes, xor }
+}

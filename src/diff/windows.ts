@@ -1,0 +1,215 @@
+import Flatbush from 'flatbush'
+import type { BBox } from '../layout/bbox.js'
+import { cellLayers, layerShapesBBox } from '../layout/extent.js'
+import { forEachMember, memberCount } from '../layout/flatten.js'
+import { cellHashes } from '../layout/hash.js'
+import type { LayerKey } from '../layout/layers.js'
+import type { Cell, Instance } from '../layout/layout.js'
+import { matchShapes, shapeBBox, type ShapeRef } from '../layout/match.js'
+import { placementAffine, type Affine } from '../layout/transform.js'
+
+/*
+ * Dirty windows: the only places where two layouts can differ on a layer.
+ *
+ * A cell pair (a, b) placed at the same spot is compared on one layer like this:
+ * - equal hierarchical layer hashes: identical, no window;
+ * - local shapes are matched exactly (layout/match.ts); each unmatched shape's box is a window;
+ * - instances are matched by (child's layer hash, placement); identical ones cancel. Unmatched instances with the
+ *   same placement on both sides are compared recursively (child pair), their windows mapped through every array
+ *   member; any other unmatched instance contributes its whole extent on the layer.
+ * Outside the windows both sides have the same shapes under the same transforms, hence the same flat geometry
+ * after rounding. Boxes are mapped through transforms with outward rounding (floor/ceil), so a window always
+ * contains the rounded flat shapes it stands for.
+ */
+
+/** Above this many windows from one array instance, its windows are replaced by their union's extent. */
+const MAX_MEMBER_WINDOWS = 4096
+
+export class DirtyWindowFinder {
+  private readonly memo = new Map<Cell, Map<Cell, BBox[]>>()
+  private readonly extents = new Map<Cell, BBox | null>()
+
+  constructor(readonly layer: LayerKey) {}
+
+  /** Local windows (in the pair's common frame) where cells a and b may differ on the layer. */
+  cellPair(a: Cell, b: Cell): BBox[] {
+    let row = this.memo.get(a)
+    if (!row) this.memo.set(a, (row = new Map()))
+    let res = row.get(b)
+    if (!res) row.set(b, (res = this.compute(a, b)))
+    return res
+  }
+
+  /** Extent of the layer's flat geometry below a cell (local coordinates, outward-rounded). */
+  extent(cell: Cell): BBox | null {
+    if (this.extents.has(cell)) return this.extents.get(cell)!
+    let box: BBox | null = null
+    const s = cell.layers.get(this.layer)
+    if (s) box = layerShapesBBox(s)
+    for (const inst of cell.instances) box = union(box, this.instanceExtent(inst))
+    this.extents.set(cell, box)
+    return box
+  }
+
+  private instanceExtent(inst: Instance): BBox | null {
+    const cb = cellLayers(inst.cell).has(this.layer) ? this.extent(inst.cell) : null
+    if (!cb) return null
+    if (!inst.array) return outerBox(placementAffine(inst.placement), cb)
+    // the lattice is linear: the corner members bound the others
+    let box: BBox | null = null
+    const a = inst.array
+    const t = placementAffine(inst.placement)
+    for (const [i, j] of [[0, 0], [a.cols - 1, 0], [0, a.rows - 1], [a.cols - 1, a.rows - 1]] as const) {
+      box = union(box, outerBox({ ...t, tx: t.tx + i * a.colX + j * a.rowX, ty: t.ty + i * a.colY + j * a.rowY }, cb))
+    }
+    return box
+  }
+
+  private layerHash(c: Cell): string | undefined {
+    return cellHashes(c).layers.get(this.layer)
+  }
+
+  private compute(a: Cell, b: Cell): BBox[] {
+    if (this.layerHash(a) === this.layerHash(b)) return []
+    const out: BBox[] = []
+    const m = matchShapes(a.layers.get(this.layer), b.layers.get(this.layer))
+    addShapeBoxes(out, a, this.layer, m.onlyA)
+    addShapeBoxes(out, b, this.layer, m.onlyB)
+
+    const relevant = (i: Instance): boolean => cellLayers(i.cell).has(this.layer)
+    const key = (i: Instance): string => `${this.layerHash(i.cell)}|${placementKey(i)}`
+    const pending = new Map<string, Instance[]>()
+    for (const i of b.instances) if (relevant(i)) push(pending, key(i), i)
+    const onlyA: Instance[] = []
+    for (const i of a.instances) {
+      if (!relevant(i)) continue
+      const list = pending.get(key(i))
+      if (list && list.length) list.pop()
+      else onlyA.push(i)
+    }
+    const byPlacement = new Map<string, Instance[]>()
+    for (const list of pending.values()) for (const i of list) push(byPlacement, placementKey(i), i)
+    for (const ia of onlyA) {
+      const ib = byPlacement.get(placementKey(ia))?.pop()
+      if (ib) this.addPairWindows(out, ia, ib)
+      else addBox(out, this.instanceExtent(ia))
+    }
+    for (const list of byPlacement.values()) for (const ib of list) addBox(out, this.instanceExtent(ib))
+    return out
+  }
+
+  /** Two instances with the same placement and different children: the children's windows, member by member. */
+  private addPairWindows(out: BBox[], ia: Instance, ib: Instance): void {
+    const sub = this.cellPair(ia.cell, ib.cell)
+    if (!sub.length) return
+    if (sub.length * memberCount(ia) > MAX_MEMBER_WINDOWS) {
+      let u: BBox | null = null
+      for (const w of sub) u = union(u, w)
+      // the extent of the union box through all members
+      let box: BBox | null = null
+      forEachCorner(ia, (t) => (box = union(box, outerBox(t, u!))))
+      addBox(out, box)
+      return
+    }
+    forEachMember(ia, (t) => {
+      for (const w of sub) out.push(outerBox(t, w))
+    })
+  }
+}
+
+function forEachCorner(inst: Instance, fn: (t: Affine) => void): void {
+  const t = placementAffine(inst.placement)
+  const a = inst.array
+  if (!a) return fn(t)
+  for (const [i, j] of [[0, 0], [a.cols - 1, 0], [0, a.rows - 1], [a.cols - 1, a.rows - 1]] as const) {
+    fn({ ...t, tx: t.tx + i * a.colX + j * a.rowX, ty: t.ty + i * a.colY + j * a.rowY })
+  }
+}
+
+function addShapeBoxes(out: BBox[], cell: Cell, layer: LayerKey, refs: ShapeRef[]): void {
+  const s = cell.layers.get(layer)
+  if (!s) return
+  for (const r of refs) addBox(out, shapeBBox(s, r))
+}
+
+function addBox(out: BBox[], b: BBox | null): void {
+  if (b) out.push(b)
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k)
+  if (l) l.push(v)
+  else m.set(k, [v])
+}
+
+function union(a: BBox | null, b: BBox | null): BBox | null {
+  if (!a) return b
+  if (!b) return a
+  return [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])]
+}
+
+/** Canonical text of an instance's placement (and array), for matching. */
+export function placementKey(i: Instance): string {
+  const p = i.placement
+  const rot = ((p.rotation % 360) + 360) % 360
+  const a = i.array
+  const arr = !a || a.cols * a.rows === 1 ? '' : `|${a.cols},${a.cols > 1 ? `${a.colX},${a.colY}` : '0,0'},${a.rows},${a.rows > 1 ? `${a.rowX},${a.rowY}` : '0,0'}`
+  return `${p.x},${p.y},${rot},${p.mirror ? 1 : 0},${p.mag}${arr}`
+}
+
+/** The box of a transformed box, rounded outwards to integers. */
+export function outerBox(t: Affine, bb: BBox): BBox {
+  let l = Infinity, b = Infinity, r = -Infinity, tp = -Infinity
+  for (let k = 0; k < 4; k++) {
+    const x = k & 1 ? bb[2] : bb[0]
+    const y = k & 2 ? bb[3] : bb[1]
+    const X = t.a * x + t.b * y + t.tx, Y = t.c * x + t.d * y + t.ty
+    if (X < l) l = X
+    if (X > r) r = X
+    if (Y < b) b = Y
+    if (Y > tp) tp = Y
+  }
+  return [Math.floor(l), Math.floor(b), Math.ceil(r), Math.ceil(tp)]
+}
+
+/**
+ * Merges boxes whose interiors overlap until none do (boxes that only share an edge stay apart: their areas
+ * add up exactly). The result covers the same points.
+ */
+export function mergeWindows(boxes: BBox[]): BBox[] {
+  let cur = boxes.filter((b) => b[0] < b[2] && b[1] < b[3])
+  for (;;) {
+    if (cur.length < 2) return cur
+    const idx = new Flatbush(cur.length)
+    for (const b of cur) idx.add(b[0], b[1], b[2], b[3])
+    idx.finish()
+    const parent = new Int32Array(cur.length).map((_, i) => i)
+    const find = (i: number): number => {
+      while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!
+      return i
+    }
+    let merged = false
+    for (let i = 0; i < cur.length; i++) {
+      const b = cur[i]!
+      for (const j of idx.search(b[0], b[1], b[2], b[3])) {
+        if (j === i) continue
+        const o = cur[j]!
+        // interiors overlap (a zero-area box overlaps nothing)
+        if (b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3]) {
+          const ri = find(i), rj = find(j)
+          if (ri !== rj) {
+            parent[ri] = rj
+            merged = true
+          }
+        }
+      }
+    }
+    if (!merged) return cur
+    const groups = new Map<number, BBox>()
+    for (let i = 0; i < cur.length; i++) {
+      const r = find(i)
+      groups.set(r, union(groups.get(r) ?? null, cur[i]!)!)
+    }
+    cur = [...groups.values()]
+  }
+}

@@ -1,0 +1,239 @@
+import { BBoxAcc, type BBox } from './bbox.js'
+import { ShapeHasher, hashBox, hashPath, hashRing, orientation } from './hash.js'
+import { layerPathHulls } from './path.js'
+import { ShapeKind, type LayerShapes } from './shapes.js'
+
+/*
+ * Shape matching between two cells' shapes on one layer: which shapes of A have an identical twin in B (as a
+ * multiset, so a duplicated shape is a difference of the shape list, though not of the geometry).
+ *
+ * 1. Positional: generators write the same shapes in the same order, so shape i of A is compared with shape i
+ *    of B directly (typed-array compares, no hashing). A moved shape leaves one unmatched pair.
+ * 2. What is left is matched by canonical hash (start vertex, orientation and path direction do not matter),
+ *    and every hash hit is verified by comparing the canonical forms: a hash collision can never make two
+ *    different shapes cancel.
+ */
+
+/** A shape of a LayerShapes, encoded as kind * 2^32 + index. */
+export type ShapeRef = number
+
+export function shapeRef(kind: ShapeKind, index: number): ShapeRef {
+  return kind * 4294967296 + index
+}
+
+export function refKind(ref: ShapeRef): ShapeKind {
+  return Math.floor(ref / 4294967296) as ShapeKind
+}
+
+export function refIndex(ref: ShapeRef): number {
+  return ref % 4294967296
+}
+
+export interface ShapeMatch {
+  /** Shapes of A without an identical twin in B. */
+  onlyA: ShapeRef[]
+  /** Shapes of B without an identical twin in A. */
+  onlyB: ShapeRef[]
+}
+
+const EMPTY_REFS: ShapeRef[] = []
+
+/** Matches two layers' shapes; undefined means no shapes. */
+export function matchShapes(a: LayerShapes | undefined, b: LayerShapes | undefined): ShapeMatch {
+  if (!a && !b) return { onlyA: EMPTY_REFS, onlyB: EMPTY_REFS }
+  if (!a) return { onlyA: [], onlyB: allRefs(b!) }
+  if (!b) return { onlyA: allRefs(a), onlyB: [] }
+  const onlyA: ShapeRef[] = []
+  const onlyB: ShapeRef[] = []
+  positionalBoxes(a, b, onlyA, onlyB)
+  positionalRings(a.polyCoords.data, a.polyStarts.data, a.polygonCount, b.polyCoords.data, b.polyStarts.data, b.polygonCount, ShapeKind.Polygon, onlyA, onlyB, null, null)
+  positionalRings(a.pathCoords.data, a.pathStarts.data, a.pathCount, b.pathCoords.data, b.pathStarts.data, b.pathCount, ShapeKind.Path, onlyA, onlyB, a.pathParams.data, b.pathParams.data)
+  if (onlyA.length === 0 || onlyB.length === 0) return { onlyA, onlyB }
+  return hashMatch(a, b, onlyA, onlyB)
+}
+
+function allRefs(s: LayerShapes): ShapeRef[] {
+  const out: ShapeRef[] = []
+  for (let i = 0; i < s.boxCount; i++) out.push(shapeRef(ShapeKind.Box, i))
+  for (let i = 0; i < s.polygonCount; i++) out.push(shapeRef(ShapeKind.Polygon, i))
+  for (let i = 0; i < s.pathCount; i++) out.push(shapeRef(ShapeKind.Path, i))
+  return out
+}
+
+function positionalBoxes(a: LayerShapes, b: LayerShapes, onlyA: ShapeRef[], onlyB: ShapeRef[]): void {
+  const da = a.boxes.data, db = b.boxes.data
+  const na = a.boxCount, nb = b.boxCount
+  const n = Math.min(na, nb)
+  for (let i = 0, k = 0; i < n; i++, k += 4) {
+    if (da[k] !== db[k] || da[k + 1] !== db[k + 1] || da[k + 2] !== db[k + 2] || da[k + 3] !== db[k + 3]) {
+      onlyA.push(shapeRef(ShapeKind.Box, i))
+      onlyB.push(shapeRef(ShapeKind.Box, i))
+    }
+  }
+  for (let i = n; i < na; i++) onlyA.push(shapeRef(ShapeKind.Box, i))
+  for (let i = n; i < nb; i++) onlyB.push(shapeRef(ShapeKind.Box, i))
+}
+
+function positionalRings(
+  ca: Int32Array, sa: Int32Array, na: number, cb: Int32Array, sb: Int32Array, nb: number, kind: ShapeKind,
+  onlyA: ShapeRef[], onlyB: ShapeRef[], pa: Int32Array | null, pb: Int32Array | null,
+): void {
+  const n = Math.min(na, nb)
+  for (let i = 0; i < n; i++) {
+    let same = sa[i + 1]! - sa[i]! === sb[i + 1]! - sb[i]!
+    if (same && pa && pb) same = pa[4 * i] === pb[4 * i] && pa[4 * i + 1] === pb[4 * i + 1] && pa[4 * i + 2] === pb[4 * i + 2] && pa[4 * i + 3] === pb[4 * i + 3]
+    if (same) {
+      for (let x = sa[i]!, y = sb[i]!, e = sa[i + 1]!; x < e; x++, y++) {
+        if (ca[x] !== cb[y]) {
+          same = false
+          break
+        }
+      }
+    }
+    if (!same) {
+      onlyA.push(shapeRef(kind, i))
+      onlyB.push(shapeRef(kind, i))
+    }
+  }
+  for (let i = n; i < na; i++) onlyA.push(shapeRef(kind, i))
+  for (let i = n; i < nb; i++) onlyB.push(shapeRef(kind, i))
+}
+
+/** 53 bits of a shape's canonical hash (two lanes), a Map key. */
+function shapeKey(s: LayerShapes, ref: ShapeRef, h: ShapeHasher): number {
+  const i = refIndex(ref)
+  switch (refKind(ref)) {
+    case ShapeKind.Box: {
+      const d = s.boxes.data
+      hashBox(h, d[4 * i]!, d[4 * i + 1]!, d[4 * i + 2]!, d[4 * i + 3]!)
+      break
+    }
+    case ShapeKind.Polygon: {
+      const st = s.polyStarts.data
+      hashRing(h, 2, s.polyCoords.data, st[i]!, (st[i + 1]! - st[i]!) >> 1)
+      break
+    }
+    default: {
+      const st = s.pathStarts.data, p = s.pathParams.data
+      hashPath(h, s.pathCoords.data, st[i]!, (st[i + 1]! - st[i]!) >> 1, p[4 * i]!, p[4 * i + 1]!, p[4 * i + 2]!, p[4 * i + 3]!)
+    }
+  }
+  const l = h.lanes()
+  return (l[0] & 0x1fffff) * 4294967296 + l[1]
+}
+
+function hashMatch(a: LayerShapes, b: LayerShapes, candA: ShapeRef[], candB: ShapeRef[]): ShapeMatch {
+  const h = new ShapeHasher()
+  const byKey = new Map<number, ShapeRef[]>()
+  for (const ref of candB) {
+    const k = shapeKey(b, ref, h)
+    const list = byKey.get(k)
+    if (list) list.push(ref)
+    else byKey.set(k, [ref])
+  }
+  const onlyA: ShapeRef[] = []
+  for (const ref of candA) {
+    const list = byKey.get(shapeKey(a, ref, h))
+    let hit = -1
+    if (list) {
+      for (let j = 0; j < list.length; j++) {
+        if (sameShape(a, ref, b, list[j]!)) {
+          hit = j
+          break
+        }
+      }
+    }
+    if (hit < 0) onlyA.push(ref)
+    else list!.splice(hit, 1)
+  }
+  const onlyB: ShapeRef[] = []
+  for (const list of byKey.values()) for (const ref of list) onlyB.push(ref)
+  return { onlyA, onlyB }
+}
+
+/** Exact comparison of two shapes in canonical form. */
+export function sameShape(a: LayerShapes, ra: ShapeRef, b: LayerShapes, rb: ShapeRef): boolean {
+  const kind = refKind(ra)
+  if (kind !== refKind(rb)) return false
+  const ia = refIndex(ra), ib = refIndex(rb)
+  if (kind === ShapeKind.Box) {
+    const da = a.boxes.data, db = b.boxes.data
+    for (let k = 0; k < 4; k++) if (da[4 * ia + k] !== db[4 * ib + k]) return false
+    return true
+  }
+  if (kind === ShapeKind.Polygon) {
+    return sameArray(canonicalRing(a.polyCoords.data, a.polyStarts.data, ia), canonicalRing(b.polyCoords.data, b.polyStarts.data, ib))
+  }
+  return sameArray(canonicalPath(a, ia), canonicalPath(b, ib))
+}
+
+function sameArray(x: ArrayLike<number>, y: ArrayLike<number>): boolean {
+  if (x.length !== y.length) return false
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false
+  return true
+}
+
+/** The ring from its lowest-leftmost vertex, counter-clockwise (the form hashRing hashes). */
+function canonicalRing(d: Int32Array, starts: Int32Array, i: number): number[] {
+  const s = starts[i]!
+  const n = (starts[i + 1]! - s) >> 1
+  let m = 0
+  for (let k = 1; k < n; k++) {
+    const x = d[s + 2 * k]!, y = d[s + 2 * k + 1]!
+    if (x < d[s + 2 * m]! || (x === d[s + 2 * m]! && y < d[s + 2 * m + 1]!)) m = k
+  }
+  const ccw = orientation(d, s, n, m) >= 0
+  const out: number[] = []
+  for (let k = 0; k < n; k++) {
+    const j = ccw ? (m + k) % n : (m - k + n) % n
+    out.push(d[s + 2 * j]!, d[s + 2 * j + 1]!)
+  }
+  return out
+}
+
+/** Width, absolute-width flag, type, extensions and points in the direction hashPath uses. */
+function canonicalPath(s: LayerShapes, i: number): number[] {
+  const d = s.pathCoords.data, st = s.pathStarts.data, p = s.pathParams.data
+  const a = st[i]!
+  const n = (st[i + 1]! - a) >> 1
+  let reverse = false
+  for (let k = 0; k < n; k++) {
+    const fx = d[a + 2 * k]!, fy = d[a + 2 * k + 1]!
+    const rx = d[a + 2 * (n - 1 - k)]!, ry = d[a + 2 * (n - 1 - k) + 1]!
+    if (fx !== rx || fy !== ry) {
+      reverse = rx < fx || (rx === fx && ry < fy)
+      break
+    }
+  }
+  const w = p[4 * i]!, bgn = p[4 * i + 2]!, end = p[4 * i + 3]!
+  const out = [Math.abs(w), w < 0 ? 1 : 0, p[4 * i + 1]!, reverse ? end : bgn, reverse ? bgn : end]
+  for (let k = 0; k < n; k++) {
+    const j = reverse ? n - 1 - k : k
+    out.push(d[a + 2 * j]!, d[a + 2 * j + 1]!)
+  }
+  return out
+}
+
+/** Local bounding box of one shape (a path's hull); null for a shape without points. */
+export function shapeBBox(s: LayerShapes, ref: ShapeRef): BBox | null {
+  const i = refIndex(ref)
+  const kind = refKind(ref)
+  if (kind === ShapeKind.Box) {
+    const d = s.boxes.data
+    return [d[4 * i]!, d[4 * i + 1]!, d[4 * i + 2]!, d[4 * i + 3]!]
+  }
+  const acc = new BBoxAcc()
+  let d: Int32Array, a: number, e: number
+  if (kind === ShapeKind.Polygon) {
+    d = s.polyCoords.data
+    a = s.polyStarts.data[i]!
+    e = s.polyStarts.data[i + 1]!
+  } else {
+    const hull = layerPathHulls(s)
+    d = hull.coords.data
+    a = hull.starts.data[i]!
+    e = hull.starts.data[i + 1]!
+  }
+  for (let k = a; k < e; k += 2) acc.addPoint(d[k]!, d[k + 1]!)
+  return acc.result()
+}
