@@ -70,4 +70,46 @@ describe('laytest CLI (the built bin)', () => {
       expect(Buffer.from(readFileSync(join(ROOT, 'examples', name))).equals(Buffer.from(bytes)), `${name}: run npm run examples`).toBe(true)
     }
   })
+
+  it('diff: exit 0 equal, 1 different, 2 error; a strmxor-like summary', () => {
+    const P = (n: string): string => join(FIXTURES, 'pairs', n)
+    const same = run('diff', P('cell_renamed__a.gds'), P('cell_renamed__b.gds'))
+    expect(same.code, same.stderr).toBe(0)
+    expect(same.stdout).toMatch(/No differences found/)
+    expect(same.stdout).toMatch(/renamed\s+INV2 -> INV2_RENAMED/)
+    const moved = run('diff', P('box_moved_1dbu__a.gds'), P('box_moved_1dbu__b.gds'))
+    expect(moved.code, moved.stderr).toBe(1)
+    expect(moved.stdout).toMatch(/^6\/0\s+0\.00072\s+2\s+-/m) // 720 dbu^2 = 0.00072 um^2, two slivers
+    expect(moved.stdout).toMatch(/changed\s+RINGO: layers 6\/0 \(own content\)/)
+    const ambiguous = run('diff', P('two_tops_second_differs__a.gds'), P('two_tops_second_differs__b.gds'))
+    expect(ambiguous.code).toBe(2)
+    expect(ambiguous.stderr).toMatch(/^laytest: layout A has 2 top cells \(A, X\)/)
+    const chosen = run('diff', P('two_tops_second_differs__a.gds'), P('two_tops_second_differs__b.gds'), '--top-a', 'X', '--top-b', 'X')
+    expect(chosen.code).toBe(0)
+    expect(run('diff', P('box_moved_1dbu__a.gds')).code).toBe(2)
+    expect(run('diff', P('box_moved_1dbu__a.gds'), join(FIXTURES, 'nope.gds')).code).toBe(2)
+    expect(run('diff', P('sliver_1dbu__a.gds'), P('sliver_1dbu__b.gds'), '--tolerance', 'x').code).toBe(2)
+    expect(run('diff', P('sliver_1dbu__a.gds'), P('sliver_1dbu__b.gds'), '--tolerance', '0.002').code).toBe(0)
+  })
+
+  it('diff --json: the result object, areas keyed "L/D" in dbu^2; -o writes the XOR', () => {
+    const P = (n: string): string => join(FIXTURES, 'pairs', n)
+    const out = join(mkdtempSync(join(tmpdir(), 'laytest-cli-')), 'x.gds')
+    const r = run('diff', P('huge_coordinates__a.gds'), P('huge_coordinates__b.gds'), '--json', '-o', out)
+    expect(r.code, r.stderr).toBe(1)
+    const j = JSON.parse(r.stdout)
+    expect(j.equal).toBe(false)
+    expect(j.layers['1/0']).toMatchObject({ layer: '1/0', xorArea: 100000000, polygons: 1, onlyIn: null, sliverOnly: false })
+    expect(j.layers['4/0'].xorAreaExact).toBe('10000000000000000')
+    expect(j.layers['2/0'].xorArea).toBe(0)
+    expect(Object.keys(j.timings)).toEqual(expect.arrayContaining(['read', 'xor', 'total', 'wall']))
+    const back = run('info', out, '--json')
+    expect(Object.keys(JSON.parse(back.stdout).flat.XOR).sort()).toEqual(['1/0', '4/0'])
+  })
+
+  it('the README diff example runs on the shipped files', () => {
+    const r = run('diff', 'examples/ring.gds', 'examples/ring-v2.gds')
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/DIFFERENT/)
+  })
 })

@@ -85,6 +85,11 @@ export class BooleanOps {
     return this.op(this.C.ClipType.Xor, a, b, out)
   }
 
+  /** A minus B. */
+  difference(a: RingSet, b: RingSet, out?: RingSet): RingSet {
+    return this.op(this.C.ClipType.Difference, a, b, out)
+  }
+
   /** A and B. */
   intersect(a: RingSet, b: RingSet, out?: RingSet): RingSet {
     return this.op(this.C.ClipType.Intersection, a, b, out)

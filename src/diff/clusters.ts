@@ -64,7 +64,7 @@ export class ClusterCollector {
           g[3] = Math.max(g[3], p.box[3])
         }
       })
-      boxes.push(...groups.values())
+      for (const g of groups.values()) boxes.push(g)
     }
     const size = (b: BBox): number => (b[2] - b[0]) * (b[3] - b[1])
     const count = boxes.length

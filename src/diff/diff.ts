@@ -11,7 +11,7 @@ import { runTiles } from './parallel.js'
 import { tileJobs, TILE_TARGET, type TileJob, type TileResult } from './engine.js'
 import { gatherRings, sideOf } from './gather.js'
 import { diffLabels, type LabelDiff } from './labels.js'
-import { AreaSum, gridArea2, RingSet } from './rings.js'
+import { AreaSum, areaDecimal, areaTruncated, RingSet } from './rings.js'
 import { DirtyWindowFinder, mergeWindows } from './windows.js'
 
 export interface LayerSelection {
@@ -58,11 +58,14 @@ export interface LayerDiff {
   /** "L/D" */
   layer: string
   /**
-   * XOR area in dbu^2 of the comparison grid, as KLayout reports it: XOR vertices on the grid, each polygon's
-   * area truncated to an integer. (Equality is decided on the exact, unsnapped area.) A double: see xorAreaExact.
+   * XOR area in dbu^2 of the comparison grid, truncated to an integer as KLayout reports areas (a double: above
+   * 2^53 see xorAreaExact).
    */
   xorArea: number
-  /** The same area as an exact decimal integer string (areas can exceed 2^53). */
+  /**
+   * The exact area as a decimal string: areas can exceed 2^53, and crossings of non-Manhattan edges give
+   * fractions (computed on a half-dbu grid, so multiples of 1/8).
+   */
   xorAreaExact: string
   /** Polygons of the XOR (difference clusters after stitching tile borders; a polygon with holes counts once). */
   polygons: number
@@ -198,7 +201,9 @@ export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}):
     if (direct) {
       const finder = new DirtyWindowFinder(key)
       const raw: BBox[] = []
-      topsA.forEach((ta, i) => raw.push(...finder.cellPair(ta, topsB[i]!)))
+      topsA.forEach((ta, i) => {
+        for (const w of finder.cellPair(ta, topsB[i]!)) raw.push(w)
+      })
       windows = mergeWindows(raw)
       entry.method = 'windows'
     } else {
@@ -227,13 +232,15 @@ export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}):
     // 3. exact XOR, tiled
     t = now()
     const jobs: TileJob[] = []
-    windows.forEach((w, i) => jobs.push(...tileJobs(w, ringsA[i]!, ringsB[i]!, opts.tileShapes ?? TILE_TARGET)))
+    windows.forEach((w, i) => {
+      for (const j of tileJobs(w, ringsA[i]!, ringsB[i]!, opts.tileShapes ?? TILE_TARGET)) jobs.push(j)
+    })
     entry.tiles = jobs.length
     const results = await runTiles(ops, jobs, { sideAreas: !!opts.areas, tolerance: tolDbu, workers: opts.workers })
     timings.xor += now() - t
     const summary = summarize(results, maxBoxes)
-    entry.xorArea = Number(summary.gridArea)
-    entry.xorAreaExact = summary.gridArea.toString()
+    entry.xorArea = Number(areaTruncated(summary.area8))
+    entry.xorAreaExact = areaDecimal(summary.area8)
     entry.polygons = summary.polygons
     entry.bboxes = summary.boxes
     if (opts.areas) {
@@ -320,10 +327,8 @@ function ringsBox(a: RingSet, b: RingSet): BBox | null {
 }
 
 interface Summary {
-  /** Exact area x 8 (doubled units, unsnapped): decides equality. */
+  /** Area x 8 (twice the area in doubled units). */
   area8: bigint
-  /** The area KLayout reports: vertices on the dbu grid, per-polygon truncation. */
-  gridArea: bigint
   afterTolerance8: bigint
   aArea8: bigint
   bArea8: bigint
@@ -333,12 +338,11 @@ interface Summary {
 }
 
 function summarize(results: TileResult[], maxBoxes: number): Summary {
-  const area = new AreaSum(), grid2 = new AreaSum(), after = new AreaSum(), aA = new AreaSum(), bA = new AreaSum()
+  const area = new AreaSum(), after = new AreaSum(), aA = new AreaSum(), bA = new AreaSum()
   const clusters = new ClusterCollector()
   const xor = new RingSet()
   for (const r of results) {
     for (let i = 0; i < r.xor.count; i++) area.add(r.xor.ringArea2(i))
-    gridArea2(r.xor, grid2)
     if (r.opened) for (let i = 0; i < r.opened.count; i++) after.add(r.opened.ringArea2(i))
     if (r.a) for (let i = 0; i < r.a.count; i++) aA.add(r.a.ringArea2(i))
     if (r.b) for (let i = 0; i < r.b.count; i++) bA.add(r.b.ringArea2(i))
@@ -346,5 +350,5 @@ function summarize(results: TileResult[], maxBoxes: number): Summary {
     xor.addAll(r.xor)
   }
   const c = clusters.result(maxBoxes)
-  return { area8: area.value, gridArea: grid2.value / 2n, afterTolerance8: after.value, aArea8: aA.value, bArea8: bA.value, polygons: c.count, boxes: c.boxes, xor }
+  return { area8: area.value, afterTolerance8: after.value, aArea8: aA.value, bArea8: bA.value, polygons: c.count, boxes: c.boxes, xor }
 }

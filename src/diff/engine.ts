@@ -78,12 +78,26 @@ export interface TileOptions {
   tolerance?: number
 }
 
-/** XOR of one tile, cut to the tile box; optionally the merged sides and the opened XOR too. */
+/**
+ * XOR of one tile, cut to the tile box; optionally the merged sides and the opened XOR too.
+ *
+ * Rings present identically on both sides (C) are taken out first: A = C + A', B = C + B', so
+ * A xor B = (A' xor B') - C. Besides being less work, this keeps Clipper's rounding of crossing points away from
+ * identical geometry: with dense non-Manhattan overlaps Clipper2 returns slivers for X xor X (KLayout's t166
+ * test data: 161 dbu^2 over 70k triangles); here, where nothing differs, nothing is computed.
+ */
 export function runTile(ops: BooleanOps, job: TileJob, opts: TileOptions = {}): TileResult {
   const sideAreas = !!opts.sideAreas
   const [l, b, r, t] = job.box
   const clip = (rs: RingSet): RingSet => (inside(rs, job.box) ? rs : ops.clipToBox(rs, l, b, r, t))
-  const xor = job.a.count === 0 && job.b.count === 0 ? new RingSet(8) : clip(ops.xor(job.a, job.b))
+  const { onlyA, onlyB, common } = splitCommon(job.a, job.b)
+  let xor: RingSet
+  if (onlyA.count === 0 && onlyB.count === 0) xor = new RingSet(8)
+  else {
+    xor = ops.xor(onlyA, onlyB)
+    if (xor.count && common.count) xor = ops.difference(xor, common)
+    xor = clip(xor)
+  }
   return {
     box: job.box,
     xor,
@@ -100,5 +114,59 @@ function inside(rs: RingSet, box: BBox): boolean {
     const x = d[k]!, y = d[k + 1]!
     if (x < box[0] || x > box[2] || y < box[1] || y > box[3]) return false
   }
+  return true
+}
+
+/** Separates the rings both sides have identically (same points in the same order) from the others. */
+export function splitCommon(a: RingSet, b: RingSet): { onlyA: RingSet; onlyB: RingSet; common: RingSet } {
+  if (a.count === 0 || b.count === 0) return { onlyA: a, onlyB: b, common: new RingSet(8) }
+  const byKey = new Map<number, number[]>()
+  for (let i = 0; i < b.count; i++) {
+    const k = ringKey(b, i)
+    const list = byKey.get(k)
+    if (list) list.push(i)
+    else byKey.set(k, [i])
+  }
+  const onlyA = new RingSet(a.length), common = new RingSet(a.length)
+  const usedB = new Uint8Array(b.count)
+  for (let i = 0; i < a.count; i++) {
+    const list = byKey.get(ringKey(a, i))
+    let hit = -1
+    if (list) {
+      for (let j = 0; j < list.length; j++) {
+        if (sameRing(a, i, b, list[j]!)) {
+          hit = j
+          break
+        }
+      }
+    }
+    if (hit < 0) {
+      onlyA.addRaw(a.xy, a.starts[i]!, a.size(i))
+    } else {
+      usedB[list![hit]!] = 1
+      list!.splice(hit, 1)
+      common.addRaw(a.xy, a.starts[i]!, a.size(i))
+    }
+  }
+  if (common.count === 0) return { onlyA: a, onlyB: b, common }
+  const onlyB = new RingSet(b.length)
+  for (let i = 0; i < b.count; i++) if (!usedB[i]) onlyB.addRaw(b.xy, b.starts[i]!, b.size(i))
+  return { onlyA, onlyB, common }
+}
+
+function ringKey(rs: RingSet, i: number): number {
+  let h = 0x811c9dc5
+  for (let k = rs.starts[i]!, e = rs.starts[i + 1]!; k < e; k++) {
+    const v = rs.xy[k]!
+    h = Math.imul(h ^ (v | 0), 0x01000193)
+    h = Math.imul(h ^ Math.floor(v / 4294967296), 0x01000193)
+  }
+  return h >>> 0
+}
+
+function sameRing(a: RingSet, i: number, b: RingSet, j: number): boolean {
+  const sa = a.starts[i]!, ea = a.starts[i + 1]!, sb = b.starts[j]!
+  if (ea - sa !== b.starts[j + 1]! - sb) return false
+  for (let k = 0; k < ea - sa; k++) if (a.xy[sa + k] !== b.xy[sb + k]) return false
   return true
 }

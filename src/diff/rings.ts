@@ -162,53 +162,15 @@ export class AreaSum {
   }
 }
 
-/**
- * The area KLayout would report for these rings (doubled units), times 2: every vertex snapped to the dbu grid
- * (half-way points rounded away from zero), and each polygon's doubled area halved with truncation, as
- * KLayout's Polygon.area() does. A polygon is an outer (counter-clockwise) ring minus the holes inside it;
- * holes matter only when their doubled area is odd, and only then are they assigned to an outer ring.
- * Adds 2 * sum(floor(area2 / 2)) over the polygons to `acc` (area2 = twice the polygon's area in dbu^2).
- */
-export function gridArea2(rs: RingSet, acc: AreaSum): void {
-  const n = rs.count
-  const a2: Array<number | bigint> = new Array(n)
-  let buf = new Float64Array(64)
-  const oddOuter: number[] = [], oddHoles: number[] = []
-  for (let i = 0; i < n; i++) {
-    const s = rs.starts[i]!, m = rs.size(i)
-    if (buf.length < 2 * m) buf = new Float64Array(2 * m)
-    for (let k = 0; k < 2 * m; k++) {
-      const v = rs.xy[s + k]! / 2
-      buf[k] = v >= 0 ? Math.floor(v + 0.5) : -Math.floor(-v + 0.5)
-    }
-    const g = signedArea2(buf, 0, m)
-    a2[i] = g
-    acc.add(g)
-    const odd = typeof g === 'bigint' ? (g & 1n) !== 0n : Math.abs(g) % 2 === 1
-    if (!odd) continue
-    const outer = Number(signedArea2(rs.xy, s, m)) > 0
-    ;(outer ? oddOuter : oddHoles).push(i)
-  }
-  if (!oddOuter.length && !oddHoles.length) return
-  // parity of each polygon: its outer ring's plus its holes'
-  const parity = new Map<number, number>()
-  for (const i of oddOuter) parity.set(i, 1)
-  for (const h of oddHoles) {
-    const hb = rs.ringBox(h)
-    let best = -1, bestSize = Infinity
-    for (let i = 0; i < n; i++) {
-      if (Number(a2[i]) <= 0 && Number(signedArea2(rs.xy, rs.starts[i]!, rs.size(i))) <= 0) continue
-      const ob = rs.ringBox(i)
-      if (ob[0] <= hb[0] && ob[1] <= hb[1] && ob[2] >= hb[2] && ob[3] >= hb[3]) {
-        const size = (ob[2] - ob[0]) * (ob[3] - ob[1])
-        if (size < bestSize) {
-          bestSize = size
-          best = i
-        }
-      }
-    }
-    if (best >= 0) parity.set(best, (parity.get(best) ?? 0) ^ 1)
-  }
-  // floor(x / 2) * 2 = x - 1 for odd positive x: subtract one per odd polygon
-  for (const p of parity.values()) if (p) acc.add(-1)
+/** The exact area in dbu^2 from 8x its value, as a decimal string ("6975", "6975.5", "0.125"). */
+export function areaDecimal(area8: bigint): string {
+  const neg = area8 < 0n
+  const v = neg ? -area8 : area8
+  const frac = Number(v % 8n) / 8
+  return (neg ? '-' : '') + (v / 8n).toString() + (frac ? String(frac).slice(1) : '')
+}
+
+/** The area in dbu^2 truncated to an integer, from 8x its value (KLayout reports integer areas). */
+export function areaTruncated(area8: bigint): bigint {
+  return area8 / 8n
 }

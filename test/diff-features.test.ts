@@ -1,0 +1,146 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { DiffError, diffLayouts, writeXorGds, xorLayout } from '../src/diff/index.js'
+import { Layout, readLayout } from '../src/layout/index.js'
+import { FIXTURES } from './helpers/corpus.js'
+
+const pair = (name: string): [Layout, Layout] => [
+  readLayout(join(FIXTURES, 'pairs', `${name}__a.gds`)),
+  readLayout(join(FIXTURES, 'pairs', `${name}__b.gds`)),
+]
+
+async function diffError(p: Promise<unknown>): Promise<DiffError> {
+  try {
+    await p
+  } catch (e) {
+    expect(e).toBeInstanceOf(DiffError)
+    return e as DiffError
+  }
+  throw new Error('expected a DiffError')
+}
+
+describe('changed-cells report', () => {
+  test('a renamed cell is "renamed", its parent identical (hashes carry no names)', async () => {
+    const { result } = await diffLayouts(...pair('cell_renamed'))
+    expect(result.equal).toBe(true)
+    expect(result.changedCells!.renamed).toEqual([{ a: 'INV2', b: 'INV2_RENAMED' }])
+    expect(result.changedCells!.changed).toEqual([])
+    expect(result.changedCells!.identical).toContain('RINGO')
+  })
+
+  test('a moved box: its cell changed in its own content on that layer', async () => {
+    const { result } = await diffLayouts(...pair('box_moved_1dbu'))
+    expect(result.changedCells!.changed).toEqual([{ name: 'RINGO', layers: ['6/0'], self: true, texts: false }])
+    // two 1-dbu slivers: the left edge uncovered, the right edge newly covered
+    expect(result.layers['6/0']!.bboxes).toEqual([[-1700, 1620, -1699, 1980], [-1340, 1620, -1339, 1980]])
+    expect(result.layers['6/0']!.polygons).toBe(2)
+  })
+
+  test('a flattened hierarchy: equal geometry, subcells only in A', async () => {
+    const { result } = await diffLayouts(...pair('hierarchy_flattened'))
+    expect(result.equal).toBe(true)
+    expect(result.changedCells!.onlyInA.length).toBeGreaterThan(0)
+    expect(result.changedCells!.changed.map((c) => c.name)).toEqual(['RINGO'])
+  })
+})
+
+describe('options', () => {
+  test('a layer on one side only: "only in", or an error with missingLayer: error', async () => {
+    const [a, b] = pair('layer_added')
+    const { result } = await diffLayouts(a, b)
+    expect(result.layers['100/0']!.onlyIn).toBe('b')
+    expect(result.layers['100/0']!.xorArea).toBe(15000000)
+    expect((await diffError(diffLayouts(a, b, { missingLayer: 'error' }))).code).toBe('missing-layer')
+  })
+
+  test('tolerance: a 1-dbu sliver is sliver-only at 2 dbu, a difference at 0.5 dbu', async () => {
+    const [a, b] = pair('sliver_1dbu')
+    const loose = await diffLayouts(a, b, { tolerance: 0.002 })
+    expect(loose.result.equal).toBe(true)
+    expect(loose.result.layers['2/0']!.sliverOnly).toBe(true)
+    expect(loose.result.layers['2/0']!.xorArea).toBe(1280)
+    const tight = await diffLayouts(a, b, { tolerance: 0.0005 })
+    expect(tight.result.equal).toBe(false)
+    expect(tight.result.layers['2/0']!.sliverOnly).toBe(false)
+    // a real difference survives any small tolerance
+    const moved = await diffLayouts(...pair('layer_added'), { tolerance: 0.01 })
+    expect(moved.result.equal).toBe(false)
+  })
+
+  test('labels: ignored by default, compared on request', async () => {
+    const [a, b] = pair('text_moved')
+    expect((await diffLayouts(a, b)).result.equal).toBe(true)
+    const { result } = await diffLayouts(a, b, { ignoreLabels: false })
+    expect(result.equal).toBe(false)
+    expect(result.labels!.onlyInA.map((l) => l.text)).toEqual(['OSC'])
+    expect(result.labels!.onlyInB).toEqual([{ ...result.labels!.onlyInA[0]!, x: result.labels!.onlyInA[0]!.x + 100, y: result.labels!.onlyInA[0]!.y + 50 }])
+  })
+
+  test('layers: include, exclude and map', async () => {
+    const [a, b] = pair('datatype_changed')
+    expect(Object.keys((await diffLayouts(a, b, { layers: { include: ['8/0', '8/1'] } })).result.layers)).toEqual(['8/0', '8/1'])
+    expect((await diffLayouts(a, b, { layers: { exclude: ['8/0', '8/1'] } })).result.equal).toBe(true)
+    const mapped = await diffLayouts(a, b, { layers: { map: { '8/1': '8/0' } } })
+    expect(mapped.result.equal).toBe(true)
+    expect(mapped.result.layers['8/0']!.method).toBe('full')
+  })
+
+  test('dbu: integer multiples are scaled, others need dbuRounding', async () => {
+    expect((await diffLayouts(...pair('dbu_differs'))).result.equal).toBe(true)
+    const a = readLayout(join(FIXTURES, 'gds/klayout__t10.gds'))
+    const b = readLayout(join(FIXTURES, 'gds/klayout__strmxor_in2.gds'))
+    expect((await diffError(diffLayouts(a, b))).code).toBe('dbu')
+    expect((await diffLayouts(a, b, { dbuRounding: true })).result.equal).toBe(false)
+  })
+
+  test('several top cells: an error unless chosen', async () => {
+    const [a, b] = pair('two_tops_second_differs')
+    const e = await diffError(diffLayouts(a, b))
+    expect(e.code).toBe('top')
+    expect(e.message).toMatch(/2 top cells/)
+    expect((await diffLayouts(a, b, { topA: 'X', topB: 'X' })).result.equal).toBe(true)
+    expect((await diffLayouts(a, b, { topA: 'A', topB: 'A' })).result.equal).toBe(false)
+    expect((await diffError(diffLayouts(a, b, { topA: 'NOPE', topB: 'A' }))).message).toMatch(/no cell named NOPE/)
+  })
+
+  test('areas: each side\'s merged area', async () => {
+    const { result } = await diffLayouts(...pair('huge_coordinates'), { areas: true })
+    expect(result.layers['4/0']!.aArea).toBe(1e16)
+    expect(result.layers['4/0']!.bArea).toBe(0)
+    expect(result.layers['4/0']!.xorAreaExact).toBe('10000000000000000')
+  })
+})
+
+describe('XOR as GDS', () => {
+  test('the written XOR has the XOR area, and with inputs the A and B copies on offset layers', async () => {
+    const outcome = await diffLayouts(...pair('box_moved_1dbu'), { keepInputs: true })
+    const file = join(mkdtempSync(join(tmpdir(), 'laytest-')), 'xor.gds')
+    await writeXorGds(outcome, file, { inputs: true })
+    const back = readLayout(file)
+    const layers = [...back.getCell('XOR')!.layers.keys()].map((k) => `${Math.floor(k / 65536)}/${k % 65536}`).sort()
+    expect(layers).toEqual(['1006/0', '2006/0', '6/0'])
+    // XOR of the XOR file's 6/0 against nothing has the XOR's area
+    const empty = new Layout()
+    empty.newCell('XOR')
+    const again = await diffLayouts(back, empty, { layers: { include: ['6/0'] } })
+    expect(again.result.layers['6/0']!.xorArea).toBe(720)
+  })
+
+  test('an XOR with a hole is written as cut polygons covering exactly the same region', async () => {
+    const a = new Layout(), b = new Layout()
+    const ta = a.newCell('T')
+    b.newCell('T')
+    // a frame: 100x100 minus the 60x60 middle, from four boxes
+    ta.addBox(1, 0, 0, 100, 20).addBox(1, 0, 80, 100, 100).addBox(1, 0, 0, 20, 100).addBox(1, 80, 0, 100, 100)
+    const outcome = await diffLayouts(a, b)
+    expect(outcome.result.layers['1/0']!.xorArea).toBe(10000 - 3600)
+    const written = await xorLayout(outcome)
+    const cell = written.getCell('XOR')!
+    expect(cell.shapeCount).toBeGreaterThan(1)
+    // geometrically the same as A
+    written.getCell('XOR')!.rename('T')
+    expect((await diffLayouts(written, a)).result.equal).toBe(true)
+  })
+})
