@@ -2,7 +2,7 @@
  * Synthetic layouts for benchmarks, built with laytest's own builder and writer. Seeded, so every run
  * measures the same bytes.
  */
-import { Layout, writeLayout } from '../src/index.js'
+import { Layout, writeLayout, type Cell } from '../src/index.js'
 
 export function rng(seed: number): () => number {
   let s = seed >>> 0
@@ -12,15 +12,18 @@ export function rng(seed: number): () => number {
   }
 }
 
-/** A flat top cell: `n` shapes over 10 layers, 70 % rectangles (written as BOUNDARY), 25 % polygons, 5 % paths. */
-export function flatLayout(n: number, seed = 1): Layout {
+/**
+ * A flat top cell: `n` shapes over 10 layers, 70 % rectangles (written as BOUNDARY), 25 % polygons, 5 % paths.
+ * `shift` moves every shape by that many dbu in x (the same shapes otherwise).
+ */
+export function flatLayout(n: number, seed = 1, shift = 0): Layout {
   const r = rng(seed)
   const layout = new Layout({ name: 'FLAT', dbu: 0.001 })
   const top = layout.newCell('TOP')
   const side = Math.ceil(Math.sqrt(n)) * 2000
   for (let i = 0; i < n; i++) {
     const layer = 1 + Math.floor(r() * 10)
-    const x = Math.floor(r() * side), y = Math.floor(r() * side)
+    const x = Math.floor(r() * side) + shift, y = Math.floor(r() * side)
     const w = 100 + Math.floor(r() * 1500), h = 100 + Math.floor(r() * 1500)
     const k = r()
     if (k < 0.7) top.addBox(layer, x, y, x + w, y + h)
@@ -49,7 +52,7 @@ export function hierLayout(leaves: number, perLeaf: number, seed = 2): Layout {
     }
     leafCells.push(c)
   }
-  const blocks = []
+  const blocks: Cell[] = []
   const nBlocks = Math.max(1, Math.floor(leaves / 10))
   for (let b = 0; b < nBlocks; b++) {
     const c = layout.newCell(`block_${b}`)
@@ -61,6 +64,11 @@ export function hierLayout(leaves: number, perLeaf: number, seed = 2): Layout {
     }
     blocks.push(c)
   }
+  // every leaf is placed somewhere: one top cell, as a chip has
+  const placed = new Set(blocks.flatMap((b) => b.instances.map((i) => i.cell)))
+  leafCells.forEach((leaf, i) => {
+    if (!placed.has(leaf)) blocks[i % blocks.length]!.place(leaf, { x: Math.floor(r() * 200000), y: Math.floor(r() * 200000) })
+  })
   const top = layout.newCell('TOP')
   blocks.forEach((b, i) => top.place(b, { x: (i % 10) * 300000, y: Math.floor(i / 10) * 300000 }))
   return layout

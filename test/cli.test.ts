@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { exampleFiles } from '../examples/ring.js'
 import { FIXTURES, ROOT } from './helpers/corpus.js'
+import { Layout, writeLayout } from '../src/index.js'
 
 const BIN = join(ROOT, 'dist/cli/main.js')
 
@@ -105,6 +106,33 @@ describe('laytest CLI (the built bin)', () => {
     expect(Object.keys(j.timings)).toEqual(expect.arrayContaining(['read', 'xor', 'total', 'wall']))
     const back = run('info', out, '--json')
     expect(Object.keys(JSON.parse(back.stdout).flat.XOR).sort()).toEqual(['1/0', '4/0'])
+  })
+
+  it('diff in worker threads gives the same result as in one thread (the built worker script)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'laytest-cli-'))
+    // 50k boxes and L-shapes on one layer, B with every shape 1 dbu to the right: enough for the thread pool
+    for (const [name, shift] of [['a.gds', 0], ['b.gds', 1]] as const) {
+      const ly = new Layout()
+      const top = ly.newCell('TOP')
+      let s = 7
+      const r = (n: number): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) % n)
+      for (let i = 0; i < 50000; i++) {
+        const x = r(400000) + shift, y = r(400000), w = 50 + r(900), h = 50 + r(900)
+        if (i % 3) top.addBox(1, x, y, x + w, y + h)
+        else top.addPolygon(1, [x, y, x + w, y, x + w, y + h, x + w / 2, y + h, x + w / 2, y + 2 * h, x, y + 2 * h].map(Math.round))
+      }
+      writeFileSync(join(dir, name), writeLayout(ly))
+    }
+    const one = run('diff', join(dir, 'a.gds'), join(dir, 'b.gds'), '--json', '--workers', '0')
+    const two = run('diff', join(dir, 'a.gds'), join(dir, 'b.gds'), '--json', '--workers', '2')
+    expect(one.code, one.stderr).toBe(1)
+    expect(two.code, two.stderr).toBe(1)
+    const j1 = JSON.parse(one.stdout), j2 = JSON.parse(two.stdout)
+    expect(j1.layers['1/0'].threads).toBe(1)
+    expect(j2.layers['1/0'].threads).toBe(2)
+    expect({ ...j2.layers['1/0'], threads: 0 }).toEqual({ ...j1.layers['1/0'], threads: 0 })
+    expect(JSON.parse(two.stdout).layers['1/0'].tiles).toBeGreaterThan(10)
+    expect(run('diff', join(dir, 'a.gds'), join(dir, 'b.gds'), '--workers', 'many').code).toBe(2)
   })
 
   it('the README diff example runs on the shipped files', () => {

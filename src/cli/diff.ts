@@ -48,7 +48,7 @@ export function summaryText(fileA: string, fileB: string, r: DiffResult, output:
   const all = Object.values(r.layers)
   const differing = all.filter((l) => l.xorAreaExact !== '0' || l.sliverOnly || l.polygons > 0)
   if (differing.length === 0) {
-    lines.push(`No differences found (${all.length} layer(s) compared, ${all.filter((l) => l.method === 'hash').length} identical by content hash).`)
+    lines.push(`No differences found (${all.length} layer(s) compared, ${all.filter((l) => l.method === 'identical').length} with identical content, not XORed).`)
   } else {
     lines.push('Layer       XOR area (um^2)   Polygons  Only in  Note')
     lines.push('--------------------------------------------------------------------')

@@ -35,6 +35,7 @@ commands:
       --dbu-rounding                   allow dbus that are not integer multiples (rounds, like KLayout)
       -o, --output FILE                write the XOR as GDS (one layer per input layer)
       --with-inputs                    with -o: also A and B on layers L+1000 and L+2000
+      --workers N                      threads for large XORs (default: every core, at most 4; 0: none)
   help                                 this text
 `
 
@@ -63,6 +64,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
             layers: { type: 'string' }, 'exclude-layers': { type: 'string' }, map: { type: 'string' },
             labels: { type: 'boolean' }, 'missing-layer': { type: 'string' }, areas: { type: 'boolean' },
             'dbu-rounding': { type: 'boolean' }, output: { type: 'string', short: 'o' }, 'with-inputs': { type: 'boolean' },
+            workers: { type: 'string' },
           },
         })
         if (positionals.length !== 2) throw new UsageError('diff takes two files: laytest diff A B')
@@ -81,11 +83,13 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         const ml = values['missing-layer']
         if (ml !== undefined && ml !== 'error' && ml !== 'empty') throw new UsageError(`--missing-layer is "empty" or "error" (got "${ml}")`)
         if (values['with-inputs'] && !values.output) throw new UsageError('--with-inputs needs -o FILE')
+        const workers = values.workers === undefined ? undefined : Number(values.workers)
+        if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0 && workers <= 64)) throw new UsageError(`--workers wants a whole number 0..64 (got "${values.workers}")`)
         const res = await diffCommand(positionals[0]!, positionals[1]!, {
           json: !!values.json, tolerance, topA: values['top-a'], topB: values['top-b'],
           layers: { include: list(values.layers), exclude: list(values['exclude-layers']), map },
           ignoreLabels: !values.labels, missingLayer: ml as 'empty' | 'error' | undefined, areas: !!values.areas,
-          dbuRounding: !!values['dbu-rounding'], output: values.output, withInputs: !!values['with-inputs'],
+          dbuRounding: !!values['dbu-rounding'], output: values.output, withInputs: !!values['with-inputs'], workers,
         })
         io.stdout.write(res.text)
         return res.equal ? EXIT_OK : EXIT_DIFFERENT

@@ -1,7 +1,6 @@
 import { cellHashes } from '../layout/hash.js'
-import { layerName } from '../layout/layers.js'
 import type { Cell } from '../layout/layout.js'
-import { matchShapes } from '../layout/match.js'
+import { matchShapes, type SubtreeMatcher } from '../layout/match.js'
 import { placementKey } from './windows.js'
 
 /*
@@ -41,23 +40,38 @@ function reachable(tops: Cell[]): Map<string, Cell> {
   return out
 }
 
-export function changedCells(topsA: Cell[], topsB: Cell[]): ChangedCells {
+/**
+ * `structure` must compare texts (stored-identical cells are identical without hashing); `layersOf(a, b)` names
+ * the layers on which a same-named pair differs (from the XOR's dirty-window search).
+ */
+export function changedCells(topsA: Cell[], topsB: Cell[], structure: SubtreeMatcher, layersOf: (a: Cell, b: Cell) => string[]): ChangedCells {
   const A = reachable(topsA), B = reachable(topsB)
   const res: ChangedCells = { identical: [], changed: [], onlyInA: [], onlyInB: [], renamed: [] }
   for (const [name, a] of A) {
     const b = B.get(name)
     if (!b) continue
-    const ha = cellHashes(a), hb = cellHashes(b)
-    if (ha.full === hb.full) {
+    if (structure.same(a, b)) {
       res.identical.push(name)
       continue
     }
-    const keys = [...new Set([...ha.layers.keys(), ...hb.layers.keys()])].sort((x, y) => x - y)
-    const layers = keys.filter((k) => ha.layers.get(k) !== hb.layers.get(k)).map(layerName)
-    res.changed.push({ name, layers, self: selfChanged(a, b), texts: ha.geometry === hb.geometry || textsDiffer(a, b) })
+    const layers = layersOf(a, b)
+    const texts = textsDiffer(a, b)
+    // reordered or re-encoded but equal content: identical after all
+    if (!layers.length && !texts && !selfChanged(a, b) && cellHashes(a).full === cellHashes(b).full) {
+      res.identical.push(name)
+      continue
+    }
+    res.changed.push({ name, layers, self: selfChanged(a, b), texts })
   }
   const onlyA = [...A.keys()].filter((n) => !B.has(n))
   const onlyB = [...B.keys()].filter((n) => !A.has(n))
+  if (!onlyA.length || !onlyB.length) {
+    res.onlyInA = onlyA.sort()
+    res.onlyInB = onlyB.sort()
+    res.identical.sort()
+    res.changed.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
+    return res
+  }
   const byHash = new Map<string, string[]>()
   for (const n of onlyB) {
     const h = cellHashes(B.get(n)!).full

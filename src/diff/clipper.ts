@@ -31,6 +31,7 @@ export class BooleanOps {
   private toPaths(rs: RingSet): Paths64 {
     const C = this.C
     const paths = new C.Paths64()
+    const p = new C.Path64()
     const xy = rs.xy
     for (let i = 0; i < rs.count; i++) {
       const a = rs.starts[i]!
@@ -51,11 +52,12 @@ export class BooleanOps {
         w[o + 4] = 0
         w[o + 5] = 0
       }
-      const p = new C.Path64()
+      // one Path64 reused: push_back copies it into the Paths64 (C++ value semantics), which saves two
+      // embind calls per ring
       p.assign(this.scratch.subarray(0, 3 * n))
       paths.push_back(p)
-      p.delete()
     }
+    p.delete()
     return paths
   }
 

@@ -1,13 +1,13 @@
 import { CONTEXT_INFO_CELL } from '../layout/gdsio.js'
 import type { BBox } from '../layout/bbox.js'
 import { cellLayers } from '../layout/extent.js'
-import { cellHashes } from '../layout/hash.js'
+import { SubtreeMatcher } from '../layout/match.js'
 import { layerName, toLayerKey, type LayerKey, type LayerSpec } from '../layout/layers.js'
 import type { Cell, Layout } from '../layout/layout.js'
 import { changedCells, type ChangedCells } from './cells.js'
 import { booleanOps } from './clipper.js'
 import { ClusterCollector } from './clusters.js'
-import { runTiles } from './parallel.js'
+import { TileRunner } from './parallel.js'
 import { tileJobs, TILE_TARGET, type TileJob, type TileResult } from './engine.js'
 import { gatherRings, sideOf } from './gather.js'
 import { diffLabels, type LabelDiff } from './labels.js'
@@ -48,7 +48,7 @@ export interface DiffOptions {
   prune?: boolean
   /** Shapes per tile (both sides); 0 = never tile. */
   tileShapes?: number
-  /** Worker threads for large jobs (default: available cores - 1, at most 3; 0 = none). */
+  /** Worker threads for large jobs (default: every core when there are several, at most 4; 0 = none). */
   workers?: number
   /** At most this many cluster boxes per layer in the result (default 100). */
   maxBoxes?: number
@@ -78,11 +78,13 @@ export interface LayerDiff {
   sliverOnly: boolean
   /** Boxes of the difference clusters in dbu, largest first (at most maxBoxes). */
   bboxes: BBox[]
-  /** How the layer was decided: equal hashes, dirty windows, or a full comparison. */
-  method: 'hash' | 'windows' | 'full'
+  /** How the layer was decided: identical content (no XOR needed), XOR in dirty windows, or a full XOR. */
+  method: 'identical' | 'windows' | 'full'
   /** Windows / tiles computed exactly. */
   windows: number
   tiles: number
+  /** Threads the tiles ran on (1: the calling thread). */
+  threads: number
 }
 
 export interface DiffResult {
@@ -98,13 +100,15 @@ export interface DiffResult {
   /** Only when labels are compared. */
   labels: LabelDiff | null
   tolerance: number
-  timings: { hash: number; windows: number; gather: number; xor: number; total: number }
+  /** Milliseconds: finding windows, collecting their shapes, XOR, areas and clusters, changed-cells report, all. */
+  timings: { windows: number; gather: number; xor: number; summary: number; cells: number; total: number }
 }
 
 /** The XOR geometry per layer (doubled units, outer rings counter-clockwise, holes clockwise). */
 export interface DiffOutcome {
   result: DiffResult
-  xor: Map<LayerKey, RingSet>
+  /** Per layer, the XOR of each tile (tiles share only edges). */
+  xor: Map<LayerKey, RingSet[]>
   /** With keepInputs: the compared shapes of each side (doubled units). */
   inputs: Map<LayerKey, { a: RingSet; b: RingSet }> | null
   /** Database unit of the comparison grid. */
@@ -155,10 +159,25 @@ function scales(dbuA: number, dbuB: number, rounding: boolean): [number, number,
 
 const now = (): number => performance.now()
 
+/** More raw windows than this on a layer are replaced by their union (tiling takes it from there). */
+const MAX_WINDOWS = 50000
+
+function unionBox(boxes: BBox[]): BBox {
+  const u: BBox = [Infinity, Infinity, -Infinity, -Infinity]
+  for (const b of boxes) {
+    if (b[0] < u[0]) u[0] = b[0]
+    if (b[1] < u[1]) u[1] = b[1]
+    if (b[2] > u[2]) u[2] = b[2]
+    if (b[3] > u[3]) u[3] = b[3]
+  }
+  return u
+}
+
 /** Compares two layouts: per-layer exact XOR, changed cells, optionally labels. */
 export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}): Promise<DiffOutcome> {
   const t0 = now()
-  const timings = { hash: 0, windows: 0, gather: 0, xor: 0, total: 0 }
+  const timings = { windows: 0, gather: 0, xor: 0, summary: 0, cells: 0, total: 0 }
+  const textStructure = new SubtreeMatcher(true)
   const topsA = pickTops(a, opts.topA, 'A')
   const topsB = pickTops(b, opts.topB, 'B')
   const [sa, sb, dbu] = scales(a.dbu, b.dbu, !!opts.dbuRounding)
@@ -170,16 +189,16 @@ export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}):
   const maxBoxes = opts.maxBoxes ?? 100
 
   let t = now()
-  for (const c of [...topsA, ...topsB]) cellHashes(c)
-  timings.hash = now() - t
-
+  const structure = new SubtreeMatcher()
+  const finders = new Map<LayerKey, DirtyWindowFinder>()
   const plan = planLayers(topsA, topsB, opts.layers ?? {})
   const ops = await booleanOps()
   const layers: Record<string, LayerDiff> = {}
-  const xor = new Map<LayerKey, RingSet>()
+  const xor = new Map<LayerKey, RingSet[]>()
   const inputs = opts.keepInputs ? new Map<LayerKey, { a: RingSet; b: RingSet }>() : null
   let equal = true
-
+  const runner = new TileRunner(ops, opts.workers)
+  try {
   for (const { key, srcA, srcB } of plan) {
     const inA = srcA.some((k) => topsA.some((c) => cellLayers(c).has(k)))
     const inB = srcB.some((k) => topsB.some((c) => cellLayers(c).has(k)))
@@ -190,7 +209,7 @@ export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}):
     }
     const entry: LayerDiff = {
       layer: layerName(key), xorArea: 0, xorAreaExact: '0', polygons: 0, aArea: null, bArea: null, onlyIn,
-      sliverOnly: false, bboxes: [], method: 'hash', windows: 0, tiles: 0,
+      sliverOnly: false, bboxes: [], method: 'identical', windows: 0, tiles: 0, threads: 0,
     }
     layers[entry.layer] = entry
     const direct = prune && srcA.length === 1 && srcB.length === 1 && srcA[0] === key && srcB[0] === key
@@ -199,12 +218,13 @@ export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}):
     t = now()
     let windows: BBox[] | null
     if (direct) {
-      const finder = new DirtyWindowFinder(key)
+      const finder = new DirtyWindowFinder(key, structure)
+      finders.set(key, finder)
       const raw: BBox[] = []
       topsA.forEach((ta, i) => {
         for (const w of finder.cellPair(ta, topsB[i]!)) raw.push(w)
       })
-      windows = mergeWindows(raw)
+      windows = mergeWindows(raw.length > MAX_WINDOWS ? [unionBox(raw)] : raw)
       entry.method = 'windows'
     } else {
       windows = null
@@ -212,7 +232,7 @@ export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}):
     }
     timings.windows += now() - t
     if (windows && windows.length === 0) {
-      entry.method = 'hash'
+      entry.method = 'identical'
       continue
     }
 
@@ -236,9 +256,12 @@ export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}):
       for (const j of tileJobs(w, ringsA[i]!, ringsB[i]!, opts.tileShapes ?? TILE_TARGET)) jobs.push(j)
     })
     entry.tiles = jobs.length
-    const results = await runTiles(ops, jobs, { sideAreas: !!opts.areas, tolerance: tolDbu, workers: opts.workers })
+    const results = await runner.run(jobs, { sideAreas: !!opts.areas, tolerance: tolDbu })
+    entry.threads = runner.lastThreads
     timings.xor += now() - t
+    t = now()
     const summary = summarize(results, maxBoxes)
+    timings.summary += now() - t
     entry.xorArea = Number(areaTruncated(summary.area8))
     entry.xorAreaExact = areaDecimal(summary.area8)
     entry.polygons = summary.polygons
@@ -251,7 +274,7 @@ export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}):
       if (tolDbu > 0 && summary.afterTolerance8 === 0n) entry.sliverOnly = true
       else equal = false
     }
-    if (summary.xor.count) xor.set(key, summary.xor)
+    if (summary.xor.length) xor.set(key, summary.xor)
     if (inputs) {
       const ia = new RingSet(), ib = new RingSet()
       for (const r of ringsA) ia.addAll(r)
@@ -259,16 +282,24 @@ export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}):
       inputs.set(key, { a: ia, b: ib })
     }
   }
+  } finally {
+    await runner.close()
+  }
 
   let labels: LabelDiff | null = null
   if (opts.ignoreLabels === false) {
-    labels = diffLabels(A, B)
+    labels = diffLabels(A, B, textStructure)
     if (!labels.equal) equal = false
   }
+  t = now()
+  const cells = sa === 1 && sb === 1
+    ? changedCells(topsA, topsB, textStructure, (x, y) => [...finders].filter(([, f]) => f.cellPair(x, y).length > 0).map(([k]) => layerName(k)))
+    : null
+  timings.cells = now() - t
   timings.total = now() - t0
   const result: DiffResult = {
     equal, dbu, topA: topsA.map((c) => c.name), topB: topsB.map((c) => c.name), layers,
-    changedCells: sa === 1 && sb === 1 ? changedCells(topsA, topsB) : null,
+    changedCells: cells,
     labels, tolerance: tol, timings,
   }
   for (const k of Object.keys(timings) as Array<keyof typeof timings>) timings[k] = Math.round(timings[k] * 10) / 10
@@ -334,21 +365,21 @@ interface Summary {
   bArea8: bigint
   polygons: number
   boxes: BBox[]
-  xor: RingSet
+  xor: RingSet[]
 }
 
 function summarize(results: TileResult[], maxBoxes: number): Summary {
   const area = new AreaSum(), after = new AreaSum(), aA = new AreaSum(), bA = new AreaSum()
-  const clusters = new ClusterCollector()
-  const xor = new RingSet()
+  const clusters = new ClusterCollector(maxBoxes)
+  const xor: RingSet[] = []
   for (const r of results) {
     for (let i = 0; i < r.xor.count; i++) area.add(r.xor.ringArea2(i))
     if (r.opened) for (let i = 0; i < r.opened.count; i++) after.add(r.opened.ringArea2(i))
     if (r.a) for (let i = 0; i < r.a.count; i++) aA.add(r.a.ringArea2(i))
     if (r.b) for (let i = 0; i < r.b.count; i++) bA.add(r.b.ringArea2(i))
     clusters.add(r.xor, r.box)
-    xor.addAll(r.xor)
+    if (r.xor.count) xor.push(r.xor)
   }
-  const c = clusters.result(maxBoxes)
+  const c = clusters.result()
   return { area8: area.value, afterTolerance8: after.value, aArea8: aA.value, bArea8: bA.value, polygons: c.count, boxes: c.boxes, xor }
 }

@@ -79,7 +79,7 @@ export interface TileOptions {
 }
 
 /**
- * XOR of one tile, cut to the tile box; optionally the merged sides and the opened XOR too.
+ * XOR of one tile, inside the tile box; optionally the merged sides and the opened XOR too.
  *
  * Rings present identically on both sides (C) are taken out first: A = C + A', B = C + B', so
  * A xor B = (A' xor B') - C. Besides being less work, this keeps Clipper's rounding of crossing points away from
@@ -88,24 +88,56 @@ export interface TileOptions {
  */
 export function runTile(ops: BooleanOps, job: TileJob, opts: TileOptions = {}): TileResult {
   const sideAreas = !!opts.sideAreas
-  const [l, b, r, t] = job.box
-  const clip = (rs: RingSet): RingSet => (inside(rs, job.box) ? rs : ops.clipToBox(rs, l, b, r, t))
-  const { onlyA, onlyB, common } = splitCommon(job.a, job.b)
+  // (A and T) xor (B and T) = (A xor B) and T: cutting the inputs is cheaper than cutting the result
+  const A = clipInputs(ops, job.a, job.box), B = clipInputs(ops, job.b, job.box)
+  const { onlyA, onlyB, common } = splitCommon(A, B)
   let xor: RingSet
   if (onlyA.count === 0 && onlyB.count === 0) xor = new RingSet(8)
   else {
     xor = ops.xor(onlyA, onlyB)
     if (xor.count && common.count) xor = ops.difference(xor, common)
-    xor = clip(xor)
   }
   return {
     box: job.box,
     xor,
     // opening by tolerance/2 dbu = tolerance in doubled units
     opened: opts.tolerance && xor.count ? ops.open(xor, opts.tolerance) : null,
-    a: sideAreas ? clip(ops.union(job.a)) : null,
-    b: sideAreas ? clip(ops.union(job.b)) : null,
+    a: sideAreas ? ops.union(A) : null,
+    b: sideAreas ? ops.union(B) : null,
   }
+}
+
+/**
+ * The rings cut to a box: rings inside are kept, axis-parallel rectangles are cut here, the other rings that
+ * cross the border are cut by one boolean intersection (which also merges them: the XOR only needs the union).
+ */
+function clipInputs(ops: BooleanOps, rs: RingSet, box: BBox): RingSet {
+  if (inside(rs, box)) return rs
+  const out = new RingSet(rs.length + 16)
+  const cross = new RingSet(64)
+  const [L, Bt, R, T] = box
+  const d = rs.xy
+  for (let i = 0; i < rs.count; i++) {
+    const s = rs.starts[i]!, n = rs.size(i)
+    const [l, b, r, t] = rs.ringBox(i)
+    if (l >= R || r <= L || b >= T || t <= Bt) continue
+    if (l >= L && r <= R && b >= Bt && t <= T) {
+      out.addRaw(d, s, n)
+    } else if (n === 4 && isRect(d, s)) {
+      const cl = Math.max(l, L), cr = Math.min(r, R), cb = Math.max(b, Bt), ct = Math.min(t, T)
+      out.addRaw([cl, cb, cr, cb, cr, ct, cl, ct], 0, 4)
+    } else {
+      cross.addRaw(d, s, n)
+    }
+  }
+  if (cross.count) ops.clipToBox(cross, L, Bt, R, T, out)
+  return out
+}
+
+/** A 4-point ring with axis-parallel edges. */
+function isRect(d: Float64Array, s: number): boolean {
+  const x0 = d[s]!, y0 = d[s + 1]!, x1 = d[s + 2]!, y1 = d[s + 3]!, x2 = d[s + 4]!, y2 = d[s + 5]!, x3 = d[s + 6]!, y3 = d[s + 7]!
+  return (x0 === x1 && y1 === y2 && x2 === x3 && y3 === y0) || (y0 === y1 && x1 === x2 && y2 === y3 && x3 === x0)
 }
 
 function inside(rs: RingSet, box: BBox): boolean {
@@ -119,7 +151,7 @@ function inside(rs: RingSet, box: BBox): boolean {
 
 /** Separates the rings both sides have identically (same points in the same order) from the others. */
 export function splitCommon(a: RingSet, b: RingSet): { onlyA: RingSet; onlyB: RingSet; common: RingSet } {
-  if (a.count === 0 || b.count === 0) return { onlyA: a, onlyB: b, common: new RingSet(8) }
+  if (a.count === 0 || b.count === 0) return { onlyA: a, onlyB: b, common: EMPTY }
   const byKey = new Map<number, number[]>()
   for (let i = 0; i < b.count; i++) {
     const k = ringKey(b, i)
@@ -127,7 +159,8 @@ export function splitCommon(a: RingSet, b: RingSet): { onlyA: RingSet; onlyB: Ri
     if (list) list.push(i)
     else byKey.set(k, [i])
   }
-  const onlyA = new RingSet(a.length), common = new RingSet(a.length)
+  // most tiles have either nearly everything or nearly nothing in common: size the sets on the first hit
+  let onlyA: RingSet | null = null, common: RingSet | null = null
   const usedB = new Uint8Array(b.count)
   for (let i = 0; i < a.count; i++) {
     const list = byKey.get(ringKey(a, i))
@@ -141,18 +174,26 @@ export function splitCommon(a: RingSet, b: RingSet): { onlyA: RingSet; onlyB: Ri
       }
     }
     if (hit < 0) {
-      onlyA.addRaw(a.xy, a.starts[i]!, a.size(i))
+      if (common) (onlyA ??= new RingSet(64)).addRaw(a.xy, a.starts[i]!, a.size(i))
     } else {
+      if (!common) {
+        // the first common ring: everything before it was unmatched
+        common = new RingSet(a.length)
+        onlyA = new RingSet(64)
+        for (let k = 0; k < i; k++) onlyA.addRaw(a.xy, a.starts[k]!, a.size(k))
+      }
       usedB[list![hit]!] = 1
       list!.splice(hit, 1)
       common.addRaw(a.xy, a.starts[i]!, a.size(i))
     }
   }
-  if (common.count === 0) return { onlyA: a, onlyB: b, common }
-  const onlyB = new RingSet(b.length)
+  if (!common) return { onlyA: a, onlyB: b, common: EMPTY }
+  const onlyB = new RingSet(64)
   for (let i = 0; i < b.count; i++) if (!usedB[i]) onlyB.addRaw(b.xy, b.starts[i]!, b.size(i))
-  return { onlyA, onlyB, common }
+  return { onlyA: onlyA ?? new RingSet(8), onlyB, common }
 }
+
+const EMPTY = new RingSet(8)
 
 function ringKey(rs: RingSet, i: number): number {
   let h = 0x811c9dc5

@@ -1,7 +1,7 @@
-import { cellHashes } from '../layout/hash.js'
 import { forEachMember } from '../layout/flatten.js'
 import { layerName } from '../layout/layers.js'
 import type { Cell } from '../layout/layout.js'
+import type { SubtreeMatcher } from '../layout/match.js'
 import { compose, roundCoord, type Affine } from '../layout/transform.js'
 import type { Side } from './gather.js'
 
@@ -22,10 +22,13 @@ export interface LabelDiff {
   countOnlyInB: number
 }
 
-/** Compares the flat labels of two sides as multisets (orientation, size and font are not compared). */
-export function diffLabels(a: Side, b: Side, max = 100): LabelDiff {
+/**
+ * Compares the flat labels of two sides as multisets (orientation, size and font are not compared). `structure`
+ * must compare texts: stored-identical tops are equal without flattening.
+ */
+export function diffLabels(a: Side, b: Side, structure: SubtreeMatcher, max = 100): LabelDiff {
   const sameTops = a.tops.length === b.tops.length && a.transform === b.transform &&
-    a.tops.every((t, i) => cellHashes(t).full === cellHashes(b.tops[i]!).full)
+    a.tops.every((t, i) => structure.same(t, b.tops[i]!))
   if (sameTops) return { equal: true, onlyInA: [], onlyInB: [], countOnlyInA: 0, countOnlyInB: 0 }
   const count = new Map<string, number>()
   for (const l of flatLabels(a)) {

@@ -30,6 +30,16 @@ export class RingSet {
     }
   }
 
+  /** A set over existing arrays (starts[0..count], xy[0..starts[count]]). */
+  static wrap(xy: Float64Array, starts: Uint32Array, count: number): RingSet {
+    const rs = new RingSet(0)
+    rs.xy = xy.length ? xy : new Float64Array(8)
+    rs.starts = starts.length >= 2 ? starts : new Uint32Array(4)
+    rs.count = count
+    rs.length = count ? starts[count]! : 0
+    return rs
+  }
+
   /** Points of ring i. */
   size(i: number): number {
     return (this.starts[i + 1]! - this.starts[i]!) >> 1

@@ -5,18 +5,19 @@ import { forEachMember, memberCount } from '../layout/flatten.js'
 import { cellHashes } from '../layout/hash.js'
 import type { LayerKey } from '../layout/layers.js'
 import type { Cell, Instance } from '../layout/layout.js'
-import { matchShapes, shapeBBox, type ShapeRef } from '../layout/match.js'
+import { matchShapes, samePlacement, shapeBBox, SubtreeMatcher, type ShapeRef } from '../layout/match.js'
 import { placementAffine, type Affine } from '../layout/transform.js'
 
 /*
  * Dirty windows: the only places where two layouts can differ on a layer.
  *
  * A cell pair (a, b) placed at the same spot is compared on one layer like this:
- * - equal hierarchical layer hashes: identical, no window;
+ * - stored identically (SubtreeMatcher: typed-array compares, children recursively): no window;
  * - local shapes are matched exactly (layout/match.ts); each unmatched shape's box is a window;
- * - instances are matched by (child's layer hash, placement); identical ones cancel. Unmatched instances with the
- *   same placement on both sides are compared recursively (child pair), their windows mapped through every array
- *   member; any other unmatched instance contributes its whole extent on the layer.
+ * - instances with the same placement at the same position in both lists are compared recursively (child pair),
+ *   their windows mapped through every array member; the others are matched as multisets by (child's
+ *   hierarchical layer hash, placement), identical ones cancel, leftovers with equal placements are again
+ *   compared recursively, and any other instance contributes its whole extent on the layer.
  * Outside the windows both sides have the same shapes under the same transforms, hence the same flat geometry
  * after rounding. Boxes are mapped through transforms with outward rounding (floor/ceil), so a window always
  * contains the rounded flat shapes it stands for.
@@ -24,12 +25,17 @@ import { placementAffine, type Affine } from '../layout/transform.js'
 
 /** Above this many windows from one array instance, its windows are replaced by their union's extent. */
 const MAX_MEMBER_WINDOWS = 4096
+/** Above this many unmatched shapes in a cell pair, they get one window instead of one each. */
+const MAX_SHAPE_WINDOWS = 2000
 
 export class DirtyWindowFinder {
   private readonly memo = new Map<Cell, Map<Cell, BBox[]>>()
   private readonly extents = new Map<Cell, BBox | null>()
 
-  constructor(readonly layer: LayerKey) {}
+  constructor(
+    readonly layer: LayerKey,
+    private readonly structure: SubtreeMatcher = new SubtreeMatcher(),
+  ) {}
 
   /** Local windows (in the pair's common frame) where cells a and b may differ on the layer. */
   cellPair(a: Cell, b: Cell): BBox[] {
@@ -54,48 +60,70 @@ export class DirtyWindowFinder {
   private instanceExtent(inst: Instance): BBox | null {
     const cb = cellLayers(inst.cell).has(this.layer) ? this.extent(inst.cell) : null
     if (!cb) return null
-    if (!inst.array) return outerBox(placementAffine(inst.placement), cb)
-    // the lattice is linear: the corner members bound the others
     let box: BBox | null = null
-    const a = inst.array
-    const t = placementAffine(inst.placement)
-    for (const [i, j] of [[0, 0], [a.cols - 1, 0], [0, a.rows - 1], [a.cols - 1, a.rows - 1]] as const) {
-      box = union(box, outerBox({ ...t, tx: t.tx + i * a.colX + j * a.rowX, ty: t.ty + i * a.colY + j * a.rowY }, cb))
-    }
+    forEachCorner(inst, (t) => (box = union(box, outerBox(t, cb))))
     return box
   }
 
-  private layerHash(c: Cell): string | undefined {
-    return cellHashes(c).layers.get(this.layer)
-  }
-
   private compute(a: Cell, b: Cell): BBox[] {
-    if (this.layerHash(a) === this.layerHash(b)) return []
+    // stored identically (the common case for unchanged cells): no hashing needed
+    if (this.structure.same(a, b)) return []
+    const hasA = cellLayers(a).has(this.layer), hasB = cellLayers(b).has(this.layer)
+    if (!hasA && !hasB) return []
     const out: BBox[] = []
     const m = matchShapes(a.layers.get(this.layer), b.layers.get(this.layer))
-    addShapeBoxes(out, a, this.layer, m.onlyA)
-    addShapeBoxes(out, b, this.layer, m.onlyB)
+    if (m.onlyA.length + m.onlyB.length > MAX_SHAPE_WINDOWS) {
+      // most shapes differ: one window around them all (tiling takes it from there)
+      let u: BBox | null = null
+      for (const [cell, refs] of [[a, m.onlyA], [b, m.onlyB]] as const) {
+        const s = cell.layers.get(this.layer)
+        if (s) for (const r of refs) u = union(u, shapeBBox(s, r))
+      }
+      addBox(out, u)
+    } else {
+      addShapeBoxes(out, a, this.layer, m.onlyA)
+      addShapeBoxes(out, b, this.layer, m.onlyB)
+    }
 
     const relevant = (i: Instance): boolean => cellLayers(i.cell).has(this.layer)
+    const ia = a.instances.filter(relevant), ib = b.instances.filter(relevant)
+    // 1. positional: same placement at the same index (children equal, or compared recursively)
+    const restA: Instance[] = [], restB: Instance[] = []
+    const n = Math.min(ia.length, ib.length)
+    for (let i = 0; i < n; i++) {
+      const x = ia[i]!, y = ib[i]!
+      if (samePlacement(x, y)) this.addPairWindows(out, x, y)
+      else {
+        restA.push(x)
+        restB.push(y)
+      }
+    }
+    for (let i = n; i < ia.length; i++) restA.push(ia[i]!)
+    for (let i = n; i < ib.length; i++) restB.push(ib[i]!)
+    if (!restA.length && !restB.length) return out
+    // 2. the rest as multisets of (child layer hash, placement); 3. same placement, other child: recurse
     const key = (i: Instance): string => `${this.layerHash(i.cell)}|${placementKey(i)}`
     const pending = new Map<string, Instance[]>()
-    for (const i of b.instances) if (relevant(i)) push(pending, key(i), i)
+    for (const i of restB) push(pending, key(i), i)
     const onlyA: Instance[] = []
-    for (const i of a.instances) {
-      if (!relevant(i)) continue
+    for (const i of restA) {
       const list = pending.get(key(i))
       if (list && list.length) list.pop()
       else onlyA.push(i)
     }
     const byPlacement = new Map<string, Instance[]>()
     for (const list of pending.values()) for (const i of list) push(byPlacement, placementKey(i), i)
-    for (const ia of onlyA) {
-      const ib = byPlacement.get(placementKey(ia))?.pop()
-      if (ib) this.addPairWindows(out, ia, ib)
-      else addBox(out, this.instanceExtent(ia))
+    for (const x of onlyA) {
+      const y = byPlacement.get(placementKey(x))?.pop()
+      if (y) this.addPairWindows(out, x, y)
+      else addBox(out, this.instanceExtent(x))
     }
-    for (const list of byPlacement.values()) for (const ib of list) addBox(out, this.instanceExtent(ib))
+    for (const list of byPlacement.values()) for (const y of list) addBox(out, this.instanceExtent(y))
     return out
+  }
+
+  private layerHash(c: Cell): string | undefined {
+    return cellHashes(c).layers.get(this.layer)
   }
 
   /** Two instances with the same placement and different children: the children's windows, member by member. */

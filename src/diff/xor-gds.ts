@@ -39,7 +39,7 @@ export async function xorLayout(outcome: DiffOutcome, opts: XorLayoutOptions = {
     }
   }
   const shifted = (key: LayerKey, offset: number): LayerKey => layerKey((layerOf(key) + offset) % 65536, datatypeOf(key))
-  for (const [key, rs] of [...outcome.xor].sort((x, y) => x[0] - y[0])) put(key, rs)
+  for (const [key, tiles] of [...outcome.xor].sort((x, y) => x[0] - y[0])) for (const rs of tiles) put(key, rs)
   if (opts.inputs) {
     if (!outcome.inputs) throw new Error('the compared shapes were not kept: run diffLayouts with keepInputs: true')
     for (const [key, { a, b }] of outcome.inputs) {

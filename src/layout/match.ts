@@ -1,6 +1,8 @@
 import { BBoxAcc, type BBox } from './bbox.js'
 import { ShapeHasher, hashBox, hashPath, hashRing, orientation } from './hash.js'
 import { layerPathHulls } from './path.js'
+import type { IntBuf } from './intbuf.js'
+import type { Cell, Instance, Text } from './layout.js'
 import { ShapeKind, type LayerShapes } from './shapes.js'
 
 /*
@@ -49,7 +51,28 @@ export function matchShapes(a: LayerShapes | undefined, b: LayerShapes | undefin
   positionalRings(a.polyCoords.data, a.polyStarts.data, a.polygonCount, b.polyCoords.data, b.polyStarts.data, b.polygonCount, ShapeKind.Polygon, onlyA, onlyB, null, null)
   positionalRings(a.pathCoords.data, a.pathStarts.data, a.pathCount, b.pathCoords.data, b.pathStarts.data, b.pathCount, ShapeKind.Path, onlyA, onlyB, a.pathParams.data, b.pathParams.data)
   if (onlyA.length === 0 || onlyB.length === 0) return { onlyA, onlyB }
+  if (onlyA.length > 4 * SAMPLE && mostlyDifferent(a, b, onlyA, onlyB)) return { onlyA, onlyB }
   return hashMatch(a, b, onlyA, onlyB)
+}
+
+const SAMPLE = 512
+
+/**
+ * Hash matching a million shapes costs seconds; when the shapes differ anyway (every shape moved) that buys
+ * nothing. A sample of A's leftovers is looked up among all of B's leftovers first: when fewer than a tenth
+ * find a twin, all leftovers are reported unmatched (a superset: still exact, the XOR decides).
+ */
+function mostlyDifferent(a: LayerShapes, b: LayerShapes, candA: ShapeRef[], candB: ShapeRef[]): boolean {
+  const h = new ShapeHasher()
+  const want = new Set<number>()
+  const step = candA.length / SAMPLE
+  for (let i = 0; i < SAMPLE; i++) want.add(shapeKey(a, candA[Math.floor(i * step)]!, h))
+  let found = 0
+  for (const ref of candB) {
+    if (want.has(shapeKey(b, ref, h))) found++
+    if (found * 10 >= SAMPLE) return false
+  }
+  return true
 }
 
 function allRefs(s: LayerShapes): ShapeRef[] {
@@ -236,4 +259,73 @@ export function shapeBBox(s: LayerShapes, ref: ShapeRef): BBox | null {
   }
   for (let k = a; k < e; k += 2) acc.addPoint(d[k]!, d[k + 1]!)
   return acc.result()
+}
+
+/**
+ * Structural equality of two cells' subtrees, element by element in stored order: the same shapes in the same
+ * typed-array layout, the same instances (placement, array, and structurally equal children), optionally the
+ * same texts. Much cheaper than hashing (a typed-array compare), and exact; false only means "not stored
+ * identically" (a reordered or renamed copy is left to hash matching). Results are memoised per pair.
+ */
+export class SubtreeMatcher {
+  private readonly memo = new Map<Cell, Map<Cell, boolean>>()
+
+  constructor(readonly texts = false) {}
+
+  same(a: Cell, b: Cell): boolean {
+    let row = this.memo.get(a)
+    if (!row) this.memo.set(a, (row = new Map()))
+    let r = row.get(b)
+    if (r === undefined) row.set(b, (r = this.compute(a, b)))
+    return r
+  }
+
+  private compute(a: Cell, b: Cell): boolean {
+    if (a.instances.length !== b.instances.length) return false
+    const la = [...a.layers].filter(([, s]) => s.shapeCount > 0)
+    const lb = [...b.layers].filter(([, s]) => s.shapeCount > 0)
+    if (la.length !== lb.length) return false
+    for (const [k, s] of la) {
+      const t = b.layers.get(k)
+      if (!t || !sameShapes(s, t)) return false
+    }
+    if (this.texts && !sameTexts(a.texts, b.texts)) return false
+    for (let i = 0; i < a.instances.length; i++) {
+      const x = a.instances[i]!, y = b.instances[i]!
+      if (!samePlacement(x, y) || !this.same(x.cell, y.cell)) return false
+    }
+    return true
+  }
+}
+
+function sameInts(a: IntBuf, b: IntBuf): boolean {
+  if (a.length !== b.length) return false
+  const x = a.data, y = b.data
+  for (let i = 0, n = a.length; i < n; i++) if (x[i] !== y[i]) return false
+  return true
+}
+
+function sameShapes(a: LayerShapes, b: LayerShapes): boolean {
+  return sameInts(a.boxes, b.boxes) && sameInts(a.polyStarts, b.polyStarts) && sameInts(a.polyCoords, b.polyCoords) &&
+    sameInts(a.pathStarts, b.pathStarts) && sameInts(a.pathParams, b.pathParams) && sameInts(a.pathCoords, b.pathCoords)
+}
+
+/** Same transform and array (not the cell). */
+export function samePlacement(x: Instance, y: Instance): boolean {
+  const p = x.placement, q = y.placement
+  if (p.x !== q.x || p.y !== q.y || p.rotation !== q.rotation || p.mirror !== q.mirror || p.mag !== q.mag) return false
+  const a = x.array, c = y.array
+  if (!a || !c) return a === c
+  return a.cols === c.cols && a.rows === c.rows && a.colX === c.colX && a.colY === c.colY && a.rowX === c.rowX && a.rowY === c.rowY
+}
+
+function sameTexts(a: Text[], b: Text[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    const s = a[i]!, t = b[i]!
+    if (s.layer !== t.layer || s.text !== t.text || s.x !== t.x || s.y !== t.y || s.presentation !== t.presentation) return false
+    const p = s.placement, q = t.placement
+    if ((p?.rotation ?? 0) !== (q?.rotation ?? 0) || (p?.mirror ?? false) !== (q?.mirror ?? false) || (p?.mag ?? 1) !== (q?.mag ?? 1)) return false
+  }
+  return true
 }
