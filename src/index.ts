@@ -1,2 +1,3 @@
 export * from './gds/index.js'
 export * from './layout/index.js'
+export * from './diff/index.js'

@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { exampleFiles } from '../examples/ring.js'
 import { FIXTURES, ROOT } from './helpers/corpus.js'
-import { Layout, writeLayout } from '../src/index.js'
+import { Layout, readLayout, writeLayout } from '../src/index.js'
+import { dumpLayout } from './helpers/structural.js'
 
 const BIN = join(ROOT, 'dist/cli/main.js')
 
@@ -133,6 +134,27 @@ describe('laytest CLI (the built bin)', () => {
     expect({ ...j2.layers['1/0'], threads: 0 }).toEqual({ ...j1.layers['1/0'], threads: 0 })
     expect(JSON.parse(two.stdout).layers['1/0'].tiles).toBeGreaterThan(10)
     expect(run('diff', join(dir, 'a.gds'), join(dir, 'b.gds'), '--workers', 'many').code).toBe(2)
+  })
+
+  it('readLayouts reads in worker threads exactly what readLayout reads, errors included (the built worker)', async () => {
+    const dist = (await import(join(ROOT, 'dist/index.js'))) as typeof import('../src/index.js')
+    for (const name of ['synth__record_zoo.gds', 'klayout__t10.gds', 'klayout__issue-1126.gds.gz']) {
+      const f = join(FIXTURES, 'gds', name)
+      const [, inWorker] = await dist.readLayouts([f, f], {}, 0)
+      expect(dumpLayout(inWorker!), name).toEqual(dumpLayout(readLayout(f)))
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'laytest-cli-'))
+    const bad = join(dir, 'broken.gds')
+    writeFileSync(bad, readFileSync(join(FIXTURES, 'gds/klayout__t10.gds')).subarray(0, 1000))
+    const direct = (() => {
+      try {
+        readLayout(bad)
+      } catch (e) {
+        return (e as Error).message
+      }
+    })()
+    await expect(dist.readLayouts([join(FIXTURES, 'gds/klayout__t10.gds'), bad], {}, 0)).rejects.toThrow(direct)
+    await expect(dist.readLayouts([join(FIXTURES, 'gds/klayout__t10.gds'), bad], {}, 0)).rejects.toMatchObject({ name: 'GdsError' })
   })
 
   it('the README diff example runs on the shipped files', () => {

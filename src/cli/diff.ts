@@ -1,5 +1,6 @@
 import { diffLayouts, writeXorGds, type DiffOptions, type DiffResult } from '../diff/index.js'
-import { readLayout } from '../layout/gdsio.js'
+import type { Layout } from '../layout/layout.js'
+import { readLayouts } from '../layout/read-parallel.js'
 
 export interface DiffCommandOptions extends DiffOptions {
   json: boolean
@@ -17,8 +18,7 @@ export interface DiffCommandResult {
 /** `laytest diff A B`: the text (or JSON) to print and the verdict. */
 export async function diffCommand(fileA: string, fileB: string, opts: DiffCommandOptions): Promise<DiffCommandResult> {
   const t0 = performance.now()
-  const a = readLayout(fileA)
-  const b = readLayout(fileB)
+  const [a, b] = (await readLayouts([fileA, fileB])) as [Layout, Layout]
   const read = performance.now() - t0
   const outcome = await diffLayouts(a, b, { ...opts, keepInputs: !!(opts.output && opts.withInputs) })
   if (opts.output) await writeXorGds(outcome, opts.output, { inputs: !!opts.withInputs })
@@ -46,14 +46,17 @@ export function summaryText(fileA: string, fileB: string, r: DiffResult, output:
   lines.push(`grid: dbu ${r.dbu} um${r.tolerance ? `, tolerance ${r.tolerance} um` : ''}`)
   lines.push('')
   const all = Object.values(r.layers)
-  const differing = all.filter((l) => l.xorAreaExact !== '0' || l.sliverOnly || l.polygons > 0)
+  const differing = all.filter((l) => l.xorAreaExact !== '0' || l.sliverOnly)
   if (differing.length === 0) {
     lines.push(`No differences found (${all.length} layer(s) compared, ${all.filter((l) => l.method === 'identical').length} with identical content, not XORed).`)
   } else {
-    lines.push('Layer       XOR area (um^2)   Polygons  Only in  Note')
-    lines.push('--------------------------------------------------------------------')
+    lines.push('Layer       XOR area (um^2)   Polygons  Only in  Largest difference (um)')
+    lines.push('------------------------------------------------------------------------------------------')
+    const um = (v: number): string => Number((v * r.dbu).toPrecision(10)).toString()
     for (const l of differing) {
-      const note = [l.sliverOnly ? 'sliver only (within tolerance)' : '', l.xorAreaExact === '0' ? 'below the dbu grid' : ''].filter(Boolean).join('; ')
+      const b = l.bboxes[0]
+      const where = b ? `(${um(b[0])}, ${um(b[1])}) .. (${um(b[2])}, ${um(b[3])})` : ''
+      const note = [where, l.sliverOnly ? 'sliver only (within tolerance)' : ''].filter(Boolean).join('  ')
       lines.push(`${l.layer.padEnd(11)} ${fmtArea(l.xorArea, r.dbu).padStart(15)}   ${String(l.polygons).padStart(8)}  ${(l.onlyIn ? l.onlyIn.toUpperCase() : '-').padEnd(7)}  ${note}`)
     }
     const real = differing.filter((l) => !l.sliverOnly).length

@@ -2,6 +2,7 @@ export { Layout, Cell, CycleError, type Instance, type Text, type ArraySpec, typ
 export { layerKey, layerName, layerOf, datatypeOf, toLayerKey, type LayerKey, type LayerSpec } from './layers.js'
 export { type BBox, bboxUnion, bboxTouches } from './bbox.js'
 export { LayerShapes, ShapeKind } from './shapes.js'
+export { readLayouts } from './read-parallel.js'
 export { readLayout, writeLayout, writeLayoutFile, writeFileAtomic, CONTEXT_INFO_CELL, type ReadLayoutOptions, type WriteLayoutOptions } from './gdsio.js'
 export { cellBBox, cellLayers } from './extent.js'
 export { flatten, forEachMember, memberCount, type FlatSink, type FlattenOptions } from './flatten.js'
