@@ -73,13 +73,9 @@ export class DirtyWindowFinder {
     const out: BBox[] = []
     const m = matchShapes(a.layers.get(this.layer), b.layers.get(this.layer))
     if (m.onlyA.length + m.onlyB.length > MAX_SHAPE_WINDOWS) {
-      // most shapes differ: one window around them all (tiling takes it from there)
-      let u: BBox | null = null
-      for (const [cell, refs] of [[a, m.onlyA], [b, m.onlyB]] as const) {
-        const s = cell.layers.get(this.layer)
-        if (s) for (const r of refs) u = union(u, shapeBBox(s, r))
-      }
-      addBox(out, u)
+      // most shapes differ: one window around both layers' shapes (tiling takes it from there)
+      const sa = a.layers.get(this.layer), sb = b.layers.get(this.layer)
+      addBox(out, union(sa ? layerShapesBBox(sa) : null, sb ? layerShapesBBox(sb) : null))
     } else {
       addShapeBoxes(out, a, this.layer, m.onlyA)
       addShapeBoxes(out, b, this.layer, m.onlyB)

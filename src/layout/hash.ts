@@ -145,17 +145,18 @@ export function orientation(d: ArrayLike<number>, s: number, n: number, m: numbe
   return area >= 0 ? 1 : -1
 }
 
-export function hashPath(h: ShapeHasher, d: ArrayLike<number>, s: number, n: number, w: number, type: number, bgn: number, end: number): void {
-  // direction: the lexicographically smaller of the forward and reversed point lists
-  let reverse = false
+/** A path's canonical direction: reversed when the reversed point list is lexicographically smaller. */
+export function pathReversed(d: ArrayLike<number>, s: number, n: number): boolean {
   for (let k = 0; k < n; k++) {
     const fx = d[s + 2 * k]!, fy = d[s + 2 * k + 1]!
     const rx = d[s + 2 * (n - 1 - k)]!, ry = d[s + 2 * (n - 1 - k) + 1]!
-    if (fx !== rx || fy !== ry) {
-      reverse = rx < fx || (rx === fx && ry < fy)
-      break
-    }
+    if (fx !== rx || fy !== ry) return rx < fx || (rx === fx && ry < fy)
   }
+  return false
+}
+
+export function hashPath(h: ShapeHasher, d: ArrayLike<number>, s: number, n: number, w: number, type: number, bgn: number, end: number): void {
+  const reverse = pathReversed(d, s, n)
   h.reset()
   h.add(3)
   h.add(Math.abs(w))
