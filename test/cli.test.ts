@@ -157,6 +157,38 @@ describe('laytest CLI (the built bin)', () => {
     await expect(dist.readLayouts([join(FIXTURES, 'gds/klayout__t10.gds'), bad], {}, 0)).rejects.toMatchObject({ name: 'GdsError' })
   })
 
+  it('render: a PNG of the given size, the same bytes twice; bad options exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'laytest-cli-'))
+    const out1 = join(dir, 'a.png'), out2 = join(dir, 'b.png')
+    const r = run('render', 'examples/ring.gds', '-o', out1, '--size', '300')
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/300 x \d+ px, 3 layer\(s\)/)
+    run('render', 'examples/ring.gds', '-o', out2, '--size', '300')
+    expect(readFileSync(out1).equals(readFileSync(out2))).toBe(true)
+    const lyp = join(FIXTURES, '../render/klayout-written.lyp')
+    expect(run('render', 'examples/ring.gds', '-o', out1, '--lyp', lyp, '--window=-20,-20,20,20').code).toBe(0)
+    expect(run('render', 'examples/ring.gds', '-o', out1, '--window', '-20,-20,20,20').stderr).toMatch(/--window=-XYZ/)
+    expect(run('render', 'examples/ring.gds', '-o', out1, '--window', '1,2,3').stderr).toMatch(/^laytest: --window wants l,b,r,t/)
+    expect(run('render', 'examples/ring.gds', '-o', out1, '--size', '0').code).toBe(2)
+    expect(run('render', 'examples/ring.gds').code).toBe(2)
+    expect(run('render', 'examples/ring.gds', '-o', out1, '--cell', 'NOPE').stderr).toMatch(/no cell named NOPE/)
+    writeFileSync(join(dir, 'bad.lyp'), '<layer-properties><properties><fill-color>red</fill-color><source>1/0</source></properties></layer-properties>')
+    expect(run('render', 'examples/ring.gds', '-o', out1, '--lyp', join(dir, 'bad.lyp')).stderr).toMatch(/bad\.lyp: colour "red"/)
+  })
+
+  it('diff --images writes expected, actual, diff, composite and xor PNGs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'laytest-cli-'))
+    const r = run('diff', 'examples/ring.gds', 'examples/ring-v2.gds', '--images', dir, '--size', '400', '--json')
+    expect(r.code, r.stderr).toBe(1)
+    const j = JSON.parse(r.stdout)
+    for (const k of ['expected', 'actual', 'diff', 'composite', 'xor']) {
+      expect(j.images[k]).toBe(join(dir, `ring-v2-${k}.png`))
+      expect(existsSync(j.images[k])).toBe(true)
+    }
+    // a 10 nm shift is below one pixel at 400 px: the pixel diff sees nothing, the XOR image does
+    expect(j.pixelDiff.diffPixels).toBe(0)
+  })
+
   it('the README diff example runs on the shipped files', () => {
     const r = run('diff', 'examples/ring.gds', 'examples/ring-v2.gds')
     expect(r.code).toBe(1)

@@ -1,6 +1,9 @@
 import { diffLayouts, writeXorGds, type DiffOptions, type DiffResult } from '../diff/index.js'
 import type { Layout } from '../layout/layout.js'
 import { readLayouts } from '../layout/read-parallel.js'
+import { basename } from 'node:path'
+import { readLyp } from '../render/lyp.js'
+import { writeDiffImages, type DiffImages } from './images.js'
 
 export interface DiffCommandOptions extends DiffOptions {
   json: boolean
@@ -8,6 +11,12 @@ export interface DiffCommandOptions extends DiffOptions {
   output?: string
   /** With output: also the compared A and B shapes on offset layers. */
   withInputs?: boolean
+  /** Write expected / actual / diff / composite / xor PNGs here. */
+  images?: string
+  /** Base name of the images (default: B's file name without extension). */
+  name?: string
+  size?: number
+  lyp?: string
 }
 
 export interface DiffCommandResult {
@@ -22,13 +31,23 @@ export async function diffCommand(fileA: string, fileB: string, opts: DiffComman
   const read = performance.now() - t0
   const outcome = await diffLayouts(a, b, { ...opts, keepInputs: !!(opts.output && opts.withInputs) })
   if (opts.output) await writeXorGds(outcome, opts.output, { inputs: !!opts.withInputs })
+  let images: DiffImages | null = null
+  if (opts.images) {
+    const name = opts.name ?? basename(fileB).replace(/\.gds(\.gz)?$/i, '')
+    images = writeDiffImages(opts.images, name, a, b, outcome, { size: opts.size, styles: opts.lyp ? readLyp(opts.lyp) : undefined })
+  }
   const r = outcome.result
   const wall = performance.now() - t0
   if (opts.json) {
-    const json = { a: fileA, b: fileB, ...r, timings: { read: round(read), ...r.timings, wall: round(wall) } }
+    const json = {
+      a: fileA, b: fileB, ...r, timings: { read: round(read), ...r.timings, wall: round(wall) },
+      ...(images ? { images: images.files, pixelDiff: { diffPixels: images.pixels.diffPixels, diffRatio: images.pixels.diffRatio } } : {}),
+    }
     return { text: JSON.stringify(json, null, 1) + '\n', equal: r.equal }
   }
-  return { text: summaryText(fileA, fileB, r, opts.output, wall), equal: r.equal }
+  let text = summaryText(fileA, fileB, r, opts.output, wall)
+  if (images) text += `images: ${images.files.composite}, ${images.files.xor} (${images.pixels.diffPixels} pixels differ)\n`
+  return { text, equal: r.equal }
 }
 
 const round = (v: number): number => Math.round(v * 10) / 10

@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util'
 import { GdsError } from '../gds/errors.js'
 import { DiffError } from '../diff/index.js'
+import { LypError } from '../render/lyp.js'
 import { diffCommand } from './diff.js'
 import { infoCommand } from './info.js'
+import { renderCommand } from './render.js'
 
 export interface CliIO {
   stdout: { write(s: string): unknown }
@@ -36,6 +38,14 @@ commands:
       -o, --output FILE                write the XOR as GDS (one layer per input layer)
       --with-inputs                    with -o: also A and B on layers L+1000 and L+2000
       --workers N                      threads for large XORs (default: every core, at most 4; 0: none)
+      --images DIR [--name N]          write N-expected/-actual/-diff/-composite/-xor.png (default N: B's name)
+      --size PX, --lyp FILE            image size (long side, default 1024) and KLayout layer properties
+  render FILE -o OUT.png [options]     draw a cell to PNG (deterministic bytes)
+      --cell C                         cell to draw (default: the single top cell)
+      --size PX                        pixels on the long side (default 1024)
+      --lyp FILE                       KLayout layer properties (colours, patterns, visibility)
+      --window=l,b,r,t                 window in micrometres (default: the cell's box with a margin)
+      --background #rrggbb             background colour (default #ffffff)
   help                                 this text
 `
 
@@ -64,7 +74,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
             layers: { type: 'string' }, 'exclude-layers': { type: 'string' }, map: { type: 'string' },
             labels: { type: 'boolean' }, 'missing-layer': { type: 'string' }, areas: { type: 'boolean' },
             'dbu-rounding': { type: 'boolean' }, output: { type: 'string', short: 'o' }, 'with-inputs': { type: 'boolean' },
-            workers: { type: 'string' },
+            workers: { type: 'string' }, images: { type: 'string' }, name: { type: 'string' }, size: { type: 'string' }, lyp: { type: 'string' },
           },
         })
         if (positionals.length !== 2) throw new UsageError('diff takes two files: laytest diff A B')
@@ -90,9 +100,34 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
           layers: { include: list(values.layers), exclude: list(values['exclude-layers']), map },
           ignoreLabels: !values.labels, missingLayer: ml as 'empty' | 'error' | undefined, areas: !!values.areas,
           dbuRounding: !!values['dbu-rounding'], output: values.output, withInputs: !!values['with-inputs'], workers,
+          images: values.images, name: values.name, size: parseSize(values.size), lyp: values.lyp,
         })
         io.stdout.write(res.text)
         return res.equal ? EXIT_OK : EXIT_DIFFERENT
+      }
+      case 'render': {
+        const { values, positionals } = parseArgs({
+          args: rest, allowPositionals: true,
+          options: {
+            output: { type: 'string', short: 'o' }, cell: { type: 'string' }, size: { type: 'string' }, lyp: { type: 'string' },
+            window: { type: 'string' }, background: { type: 'string' },
+          },
+        })
+        if (positionals.length !== 1) throw new UsageError('render takes exactly one FILE')
+        if (!values.output) throw new UsageError('render needs -o OUT.png')
+        let window: [number, number, number, number] | undefined
+        if (values.window !== undefined) {
+          const w = values.window.split(',').map(Number)
+          if (w.length !== 4 || w.some((v) => !Number.isFinite(v)) || !(w[0]! < w[2]! && w[1]! < w[3]!)) {
+            throw new UsageError(`--window wants l,b,r,t in micrometres with l < r and b < t (got "${values.window}")`)
+          }
+          window = w as [number, number, number, number]
+        }
+        if (values.background !== undefined && !/^#?[0-9a-f]{6}$/i.test(values.background)) throw new UsageError(`--background wants #rrggbb (got "${values.background}")`)
+        io.stdout.write(renderCommand(positionals[0]!, values.output, {
+          cell: values.cell, size: parseSize(values.size), lyp: values.lyp, window, background: values.background,
+        }))
+        return EXIT_OK
       }
       case undefined:
       case 'help':
@@ -109,9 +144,16 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
+function parseSize(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1 || n > 16384) throw new UsageError(`--size wants a whole number of pixels 1..16384 (got "${v}")`)
+  return n
+}
+
 function oneLine(e: unknown): string {
-  if (e instanceof GdsError || e instanceof UsageError || e instanceof DiffError) return e.message
-  if (e instanceof Error && (e as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return e.message
+  if (e instanceof GdsError || e instanceof UsageError || e instanceof DiffError || e instanceof LypError) return e.message
+  if (e instanceof Error && String((e as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_')) return e.message.replace(/\s*\n\s*/g, ' ')
   if (e instanceof Error) return `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`.split('\n')[0]!
   return String(e)
 }

@@ -1,0 +1,105 @@
+import type { BBox } from '../layout/bbox.js'
+import type { Layout } from '../layout/layout.js'
+import { blit, strokeRect } from './composite.js'
+import { drawText, TEXT_HEIGHT } from './font.js'
+import { Mask, rasterPolygon } from './raster.js'
+import { blankImage, renderLayout, type Image, type RenderOptions } from './render.js'
+import type { RGB } from './style.js'
+import { fitView, type View } from './view.js'
+
+/** Difference geometry to mark: polygons in dbu (flat x, y lists) and the boxes of the difference clusters. */
+export interface DiffMarks {
+  polygons: ArrayLike<number>[]
+  /** Largest first; the first ones get a frame and an inset. */
+  clusters: BBox[]
+}
+
+export interface OverlayOptions extends RenderOptions {
+  /** Zoomed-in insets of the largest clusters (default 3). */
+  insets?: number
+  /** Inset size in pixels (default 256). */
+  insetSize?: number
+  /** Colour of the differences (default strong magenta). */
+  color?: string
+}
+
+const MARK: RGB = [230, 0, 160]
+const FRAME: RGB = [200, 0, 0]
+
+/**
+ * The reference, dimmed, with the differences drawn over it in a strong colour, at least three pixels wide
+ * (a 1-dbu sliver is invisible at fit zoom otherwise), the largest clusters framed, and zoomed-in insets of
+ * them below the picture.
+ */
+export function xorOverlay(reference: Layout, marks: DiffMarks, opts: OverlayOptions = {}): Image {
+  const main = overlayPanel(reference, marks, opts, opts.view)
+  const n = Math.min(opts.insets ?? 3, marks.clusters.length)
+  if (n === 0) return main.image
+  const size = opts.insetSize ?? 256
+  // frame the clusters that get insets, numbered
+  marks.clusters.slice(0, n).forEach((c, i) => {
+    const [x0, y0, x1, y1] = pixelBox(main.view, c)
+    strokeRect(main.image, x0 - 5, y0 - 5, x1 + 5, y1 + 5, FRAME, 2)
+    drawText(main.image, x1 + 9, Math.max(0, y0 - 5), `${i + 1}`, FRAME, 2)
+  })
+  const gap = 10
+  const head = TEXT_HEIGHT + 2 * 4
+  const width = Math.max(main.image.width, n * (size + gap) + gap)
+  const out = blankImage(width, main.image.height + head + size + 2 * gap, [255, 255, 255])
+  blit(out, main.image, 0, 0)
+  marks.clusters.slice(0, n).forEach((c, i) => {
+    // the cluster grown to a square 4x its size (at least 2 % of the main view's long side), centred
+    const side = Math.max(c[2] - c[0], c[3] - c[1], (Math.max(main.view.r - main.view.l, main.view.t - main.view.b)) * 0.02) * 4
+    const cx = (c[0] + c[2]) / 2, cy = (c[1] + c[3]) / 2
+    const view = fitView([cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2], { size, margin: 0 })
+    const inset = overlayPanel(reference, marks, opts, view)
+    const x = gap + i * (size + gap), y = main.image.height + gap
+    const dbu = reference.dbu
+    drawText(out, x, y, `${i + 1}: ${fmt(cx * dbu)}, ${fmt(cy * dbu)} um`, [40, 40, 40])
+    blit(out, inset.image, x, y + head)
+    strokeRect(out, x - 1, y + head - 1, x + inset.image.width, y + head + inset.image.height, FRAME)
+  })
+  return out
+}
+
+function fmt(v: number): string {
+  return Number(v.toPrecision(6)).toString()
+}
+
+function pixelBox(v: View, b: BBox): [number, number, number, number] {
+  return [Math.floor((b[0] - v.l) * v.scale), Math.floor((v.t - b[3]) * v.scale), Math.ceil((b[2] - v.l) * v.scale) - 1, Math.ceil((v.t - b[1]) * v.scale) - 1]
+}
+
+function overlayPanel(reference: Layout, marks: DiffMarks, opts: OverlayOptions, view: View | undefined): { image: Image; view: View } {
+  const r = renderLayout(reference, { ...opts, view })
+  const img = r.image
+  // dim the reference towards white
+  for (let i = 0; i < img.data.length; i += 4) {
+    img.data[i] = 255 - (((255 - img.data[i]!) * 90) >> 8)
+    img.data[i + 1] = 255 - (((255 - img.data[i + 1]!) * 90) >> 8)
+    img.data[i + 2] = 255 - (((255 - img.data[i + 2]!) * 90) >> 8)
+  }
+  const m = new Mask(img.width, img.height)
+  for (const p of marks.polygons) rasterPolygon(m, r.view, p, p.length >> 1)
+  const color = opts.color ? hex(opts.color) : MARK
+  // grown by one pixel: at least three pixels wide
+  const w = img.width, h = img.height
+  for (let j = 0; j < h; j++) {
+    for (let i = 0; i < w; i++) {
+      let hit = false
+      for (let dj = -1; dj <= 1 && !hit; dj++) {
+        for (let di = -1; di <= 1 && !hit; di++) {
+          const x = i + di, y = j + dj
+          if (x >= 0 && y >= 0 && x < w && y < h && m.data[y * w + x]) hit = true
+        }
+      }
+      if (hit) img.data.set([color[0], color[1], color[2], 255], 4 * (j * w + i))
+    }
+  }
+  return { image: img, view: r.view }
+}
+
+function hex(s: string): RGB {
+  const v = parseInt(s.replace('#', ''), 16)
+  return [(v >> 16) & 255, (v >> 8) & 255, v & 255]
+}
