@@ -189,6 +189,15 @@ describe('laytest CLI (the built bin)', () => {
     expect(j.pixelDiff.diffPixels).toBe(0)
   })
 
+  it('the images in docs/ are what the documented command writes, byte for byte', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'laytest-cli-'))
+    run('diff', 'examples/ring.gds', 'examples/ring-v2.gds', '--images', dir, '--size', '500')
+    for (const k of ['composite', 'xor']) {
+      const f = `ring-v2-${k}.png`
+      expect(readFileSync(join(dir, f)).equals(readFileSync(join(ROOT, 'docs/images', f))), `${f}: re-run the command in docs/render.md`).toBe(true)
+    }
+  })
+
   it('the README diff example runs on the shipped files', () => {
     const r = run('diff', 'examples/ring.gds', 'examples/ring-v2.gds')
     expect(r.code).toBe(1)

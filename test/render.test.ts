@@ -101,6 +101,18 @@ describe('shapes land where their coordinates say', () => {
     expect(back.width).toBe(256)
   })
 
+  test('texts: off by default; drawn with the built-in font on request, deterministically', () => {
+    const ly = new Layout()
+    ly.newCell('TOP').addBox(1, 0, 0, 10, 10).addText(66, 'OSC', 30, 50)
+    const off = renderLayout(ly, { view: VIEW, cell: 'TOP' }).image
+    const on = renderLayout(ly, { view: VIEW, cell: 'TOP', texts: true }).image
+    const ink = (img: Image): number => { let n = 0; for (let j = 0; j < 100; j++) for (let i = 25; i < 60; i++) if (px(img, i, j).join() !== '255,255,255') n++; return n }
+    expect(ink(off)).toBe(0)
+    expect(ink(on)).toBeGreaterThan(20)
+    expect(px(on, 30, 50)).toEqual(paletteStyle(layerKey(66, 0)).frame) // the anchor cross
+    expect(Buffer.compare(encodePng(on), encodePng(renderLayout(ly, { view: VIEW, cell: 'TOP', texts: true }).image))).toBe(0)
+  })
+
   test('palette colours depend on the layer only', () => {
     const one = single((top) => top.addBox(7, 10, 10, 50, 50))
     const two = single((top) => top.addBox(3, 60, 60, 90, 90).addBox(7, 10, 10, 50, 50))

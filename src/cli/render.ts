@@ -10,6 +10,7 @@ export interface RenderCommandOptions {
   /** Micrometres. */
   window?: [number, number, number, number]
   background?: string
+  texts?: boolean
 }
 
 /** `laytest render FILE -o OUT.png`: one line saying what was drawn. */
@@ -19,7 +20,7 @@ export function renderCommand(file: string, out: string, opts: RenderCommandOpti
   const styles = opts.lyp ? readLyp(opts.lyp) : undefined
   const window = opts.window ? (opts.window.map((v) => v / dbu) as [number, number, number, number]) : undefined
   const t0 = performance.now()
-  const r = renderLayout(layout, { cell: opts.cell, size: opts.size, styles, window, background: opts.background?.startsWith('#') || !opts.background ? opts.background : `#${opts.background}` })
+  const r = renderLayout(layout, { cell: opts.cell, size: opts.size, styles, window, texts: opts.texts, background: opts.background?.startsWith('#') || !opts.background ? opts.background : `#${opts.background}` })
   writePng(out, r.image)
   const ms = Math.round(performance.now() - t0)
   return `${out}: ${r.image.width} x ${r.image.height} px, ${r.layers.length} layer(s), ${Number((1 / r.view.scale * dbu).toPrecision(4))} um per pixel (${ms} ms)\n`

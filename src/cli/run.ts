@@ -46,6 +46,7 @@ commands:
       --lyp FILE                       KLayout layer properties (colours, patterns, visibility)
       --window=l,b,r,t                 window in micrometres (default: the cell's box with a margin)
       --background #rrggbb             background colour (default #ffffff)
+      --texts                          draw text labels (built-in bitmap font)
   help                                 this text
 `
 
@@ -110,7 +111,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
           args: rest, allowPositionals: true,
           options: {
             output: { type: 'string', short: 'o' }, cell: { type: 'string' }, size: { type: 'string' }, lyp: { type: 'string' },
-            window: { type: 'string' }, background: { type: 'string' },
+            window: { type: 'string' }, background: { type: 'string' }, texts: { type: 'boolean' },
           },
         })
         if (positionals.length !== 1) throw new UsageError('render takes exactly one FILE')
@@ -125,7 +126,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         }
         if (values.background !== undefined && !/^#?[0-9a-f]{6}$/i.test(values.background)) throw new UsageError(`--background wants #rrggbb (got "${values.background}")`)
         io.stdout.write(renderCommand(positionals[0]!, values.output, {
-          cell: values.cell, size: parseSize(values.size), lyp: values.lyp, window, background: values.background,
+          cell: values.cell, size: parseSize(values.size), lyp: values.lyp, window, background: values.background, texts: !!values.texts,
         }))
         return EXIT_OK
       }

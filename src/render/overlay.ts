@@ -28,34 +28,47 @@ const FRAME: RGB = [200, 0, 0]
 
 /**
  * The reference, dimmed, with the differences drawn over it in a strong colour, at least three pixels wide
- * (a 1-dbu sliver is invisible at fit zoom otherwise), the largest clusters framed, and zoomed-in insets of
- * them below the picture.
+ * (a 1-dbu sliver is invisible at fit zoom otherwise), and zoomed-in insets of the largest clusters below the
+ * picture, their windows framed and numbered on it.
  */
 export function xorOverlay(reference: Layout, marks: DiffMarks, opts: OverlayOptions = {}): Image {
   const main = overlayPanel(reference, marks, opts, opts.view)
-  const n = Math.min(opts.insets ?? 3, marks.clusters.length)
-  if (n === 0) return main.image
+  const want = opts.insets ?? 3
+  if (want === 0 || marks.clusters.length === 0) return main.image
   const size = opts.insetSize ?? 256
-  // frame the clusters that get insets, numbered
-  marks.clusters.slice(0, n).forEach((c, i) => {
-    const [x0, y0, x1, y1] = pixelBox(main.view, c)
-    strokeRect(main.image, x0 - 5, y0 - 5, x1 + 5, y1 + 5, FRAME, 2)
-    drawText(main.image, x1 + 9, Math.max(0, y0 - 5), `${i + 1}`, FRAME, 2)
+  // insets: the largest clusters, skipping one that an earlier inset already shows
+  const long = Math.max(main.view.r - main.view.l, main.view.t - main.view.b)
+  const chosen: Array<{ cluster: BBox; window: BBox }> = []
+  for (const c of marks.clusters) {
+    if (chosen.length >= want) break
+    const cx = (c[0] + c[2]) / 2, cy = (c[1] + c[3]) / 2
+    if (chosen.some(({ window: w }) => cx >= w[0] && cx <= w[2] && cy >= w[1] && cy <= w[3])) continue
+    // a square around the cluster, 1.5x its size, at least 3 % of the main view's long side
+    const side = Math.max(Math.max(c[2] - c[0], c[3] - c[1]) * 1.5, long * 0.03)
+    chosen.push({ cluster: c, window: [cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2] })
+  }
+  // frame and number them on the main picture; numbers stacked so that close frames stay readable
+  const labels: Array<[number, number]> = []
+  chosen.forEach(({ window: w }, i) => {
+    const [x0, y0, x1, y1] = pixelBox(main.view, w)
+    strokeRect(main.image, x0, y0, x1, y1, FRAME, 2)
+    let ly = Math.max(0, y0)
+    while (labels.some(([lx, yy]) => Math.abs(lx - (x1 + 5)) < 14 && Math.abs(yy - ly) < 16)) ly += 16
+    labels.push([x1 + 5, ly])
+    drawText(main.image, x1 + 5, ly, `${i + 1}`, FRAME, 2)
   })
   const gap = 10
   const head = TEXT_HEIGHT + 2 * 4
+  const n = chosen.length
   const width = Math.max(main.image.width, n * (size + gap) + gap)
   const out = blankImage(width, main.image.height + head + size + 2 * gap, [255, 255, 255])
   blit(out, main.image, 0, 0)
-  marks.clusters.slice(0, n).forEach((c, i) => {
-    // the cluster grown to a square 4x its size (at least 2 % of the main view's long side), centred
-    const side = Math.max(c[2] - c[0], c[3] - c[1], (Math.max(main.view.r - main.view.l, main.view.t - main.view.b)) * 0.02) * 4
-    const cx = (c[0] + c[2]) / 2, cy = (c[1] + c[3]) / 2
-    const view = fitView([cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2], { size, margin: 0 })
+  chosen.forEach(({ window: w }, i) => {
+    const view = fitView(w, { size, margin: 0 })
     const inset = overlayPanel(reference, marks, opts, view)
     const x = gap + i * (size + gap), y = main.image.height + gap
     const dbu = reference.dbu
-    drawText(out, x, y, `${i + 1}: ${fmt(cx * dbu)}, ${fmt(cy * dbu)} um`, [40, 40, 40])
+    drawText(out, x, y, `${i + 1}: ${fmt(((w[0] + w[2]) / 2) * dbu)}, ${fmt(((w[1] + w[3]) / 2) * dbu)} um`, [40, 40, 40])
     blit(out, inset.image, x, y + head)
     strokeRect(out, x - 1, y + head - 1, x + inset.image.width, y + head + inset.image.height, FRAME)
   })

@@ -7,7 +7,8 @@ import type { Image } from './render.js'
 export function encodePng(img: Image): Buffer {
   const png = new PNG({ width: img.width, height: img.height, colorType: 6, inputHasAlpha: true })
   png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength)
-  return PNG.sync.write(png, { colorType: 6, deflateLevel: 6, deflateStrategy: 3 })
+  // a fixed row filter ("sub"): pngjs's adaptive filter choice is 4x slower for about the same size
+  return PNG.sync.write(png, { colorType: 6, filterType: 1, deflateLevel: 6 })
 }
 
 /** Decodes PNG bytes to RGBA; a broken file is an error naming it. */

@@ -28,6 +28,11 @@ export class Mask {
     if (i1 >= this.width) i1 = this.width - 1
     if (j1 >= this.height) j1 = this.height - 1
     const d = this.data, w = this.width
+    if (i1 - i0 < 8) {
+      // small shapes (most of a big layout at fit zoom): plain stores beat fill()'s call overhead
+      for (let j = j0; j <= j1; j++) for (let o = j * w + i0, e = j * w + i1; o <= e; o++) d[o] = 1
+      return
+    }
     for (let j = j0; j <= j1; j++) d.fill(1, j * w + i0, j * w + i1 + 1)
   }
 }

@@ -5,6 +5,7 @@ import type { LayerKey } from '../layout/layers.js'
 import type { Cell, Layout } from '../layout/layout.js'
 import { layerPathHulls } from '../layout/path.js'
 import { IDENTITY, compose, isOrtho, roundCoord, type Affine } from '../layout/transform.js'
+import { drawText } from './font.js'
 import { Mask, rasterBox, rasterPolygon } from './raster.js'
 import { LayerStyles, parseColor, type RGB } from './style.js'
 import { fitView, type FitOptions, type View } from './view.js'
@@ -28,6 +29,8 @@ export interface RenderOptions extends FitOptions {
   styles?: LayerStyles
   /** Only these layers. */
   layers?: ReadonlySet<LayerKey>
+  /** Draw text labels (default false), with the built-in bitmap font in the layer's frame colour. */
+  texts?: boolean
 }
 
 export interface Rendered {
@@ -72,17 +75,15 @@ export function renderLayout(layout: Layout, opts: RenderOptions = {}): Rendered
     const m = masks.get(k)
     if (m) paintLayer(image, m, styles.get(k))
   }
+  if (opts.texts) drawLabels(image, cell, view, styles, (k) => !opts.layers || opts.layers.has(k))
   return { image, view, layers: order.filter((k) => masks.has(k)) }
 }
 
 export function blankImage(width: number, height: number, bg: RGB): Image {
   const data = new Uint8Array(width * height * 4)
-  for (let i = 0; i < data.length; i += 4) {
-    data[i] = bg[0]
-    data[i + 1] = bg[1]
-    data[i + 2] = bg[2]
-    data[i + 3] = 255
-  }
+  // one 32-bit store per pixel, byte order as the platform's (RGBA in memory either way)
+  const px = new Uint8Array([bg[0], bg[1], bg[2], 255])
+  new Uint32Array(data.buffer).fill(new Uint32Array(px.buffer)[0]!)
   return { width, height, data }
 }
 
@@ -153,10 +154,16 @@ export function rasterizeCell(top: Cell, view: View, want: (k: LayerKey) => bool
     for (let i = 0; i < count; i++) {
       const s = starts[i]!, e = starts[i + 1]!
       // cull rings outside the view, and draw rings smaller than a pixel as their box
-      const acc = new BBoxAcc()
-      for (let k = s; k < e; k += 2) acc.addPoint(t.a * d[k]! + t.b * d[k + 1]! + t.tx, t.c * d[k]! + t.d * d[k + 1]! + t.ty)
-      if (acc.empty || acc.r < viewBox[0] || acc.l > viewBox[2] || acc.t < viewBox[1] || acc.b > viewBox[3]) continue
-      if (acc.r - acc.l < pixel && acc.t - acc.b < pixel) rasterBox(m, view, acc.l, acc.b, acc.r, acc.t)
+      let l = Infinity, b = Infinity, r = -Infinity, tp = -Infinity
+      for (let k = s; k < e; k += 2) {
+        const x = t.a * d[k]! + t.b * d[k + 1]! + t.tx, y = t.c * d[k]! + t.d * d[k + 1]! + t.ty
+        if (x < l) l = x
+        if (x > r) r = x
+        if (y < b) b = y
+        if (y > tp) tp = y
+      }
+      if (l > r || r < viewBox[0] || l > viewBox[2] || tp < viewBox[1] || b > viewBox[3]) continue
+      if (r - l < pixel && tp - b < pixel) rasterBox(m, view, l, b, r, tp)
       else ring8(m, t, d, s, (e - s) >> 1)
     }
   }
@@ -192,4 +199,40 @@ export function paintLayer(img: Image, m: Mask, style: { fill: RGB; frame: RGB; 
       }
     }
   }
+}
+
+/** Text labels at their anchors (no rotation or size: a marker of where the label is and what it says). */
+function drawLabels(img: Image, top: Cell, view: View, styles: LayerStyles, want: (k: LayerKey) => boolean): void {
+  const walk = (cell: Cell, t: Affine): void => {
+    for (const tx of cell.texts) {
+      const st = styles.get(tx.layer)
+      if (!st.visible || !want(tx.layer)) continue
+      const x = t.a * tx.x + t.b * tx.y + t.tx, y = t.c * tx.x + t.d * tx.y + t.ty
+      const i = Math.floor((x - view.l) * view.scale), j = Math.floor((view.t - y) * view.scale)
+      if (i < -200 || j < -10 || i > img.width || j > img.height) continue
+      // a small cross at the anchor, the string to its right
+      for (let d = -2; d <= 2; d++) {
+        setPixel(img, i + d, j, st.frame)
+        setPixel(img, i, j + d, st.frame)
+      }
+      drawText(img, i + 4, j - 3, tx.text, st.frame)
+    }
+    for (const inst of cell.instances) {
+      if (!hasTexts(inst.cell)) continue
+      forEachMember(inst, (mt) => walk(inst.cell, compose(t, mt)))
+    }
+  }
+  walk(top, IDENTITY)
+}
+
+const textMemo = new WeakMap<Cell, boolean>()
+function hasTexts(c: Cell): boolean {
+  let r = textMemo.get(c)
+  if (r === undefined) textMemo.set(c, (r = c.texts.length > 0 || c.instances.some((i) => hasTexts(i.cell))))
+  return r
+}
+
+function setPixel(img: Image, i: number, j: number, c: RGB): void {
+  if (i < 0 || j < 0 || i >= img.width || j >= img.height) return
+  img.data.set([c[0], c[1], c[2], 255], 4 * (j * img.width + i))
 }
