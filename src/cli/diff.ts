@@ -1,9 +1,10 @@
-import { diffLayouts, writeXorGds, type DiffOptions, type DiffResult } from '../diff/index.js'
+import { diffLayouts, writeXorGds, type DiffOptions } from '../diff/index.js'
 import type { Layout } from '../layout/layout.js'
 import { readLayouts } from '../layout/read-parallel.js'
 import { basename } from 'node:path'
 import { readLyp } from '../render/lyp.js'
-import { writeDiffImages, type DiffImages } from './images.js'
+import { writeDiffImages, type DiffImages } from '../harness/artifacts.js'
+import { summaryText } from '../harness/summary.js'
 
 export interface DiffCommandOptions extends DiffOptions {
   json: boolean
@@ -51,57 +52,3 @@ export async function diffCommand(fileA: string, fileB: string, opts: DiffComman
 }
 
 const round = (v: number): number => Math.round(v * 10) / 10
-
-function fmtArea(dbu2: number, dbu: number): string {
-  const um2 = dbu2 * dbu * dbu
-  return um2 === 0 ? '0' : Number(um2.toPrecision(6)).toString()
-}
-
-/** A strmxor-like summary: differing layers with XOR area, polygons and where a layer exists; changed cells. */
-export function summaryText(fileA: string, fileB: string, r: DiffResult, output: string | undefined, wall: number): string {
-  const lines: string[] = []
-  lines.push(`A: ${fileA} (top ${r.topA.join(', ')})`)
-  lines.push(`B: ${fileB} (top ${r.topB.join(', ')})`)
-  lines.push(`grid: dbu ${r.dbu} um${r.tolerance ? `, tolerance ${r.tolerance} um` : ''}`)
-  lines.push('')
-  const all = Object.values(r.layers)
-  const differing = all.filter((l) => l.xorAreaExact !== '0' || l.sliverOnly)
-  if (differing.length === 0) {
-    lines.push(`No differences found (${all.length} layer(s) compared, ${all.filter((l) => l.method === 'identical').length} with identical content, not XORed).`)
-  } else {
-    lines.push('Layer       XOR area (um^2)   Polygons  Only in  Largest difference (um)')
-    lines.push('------------------------------------------------------------------------------------------')
-    const um = (v: number): string => Number((v * r.dbu).toPrecision(10)).toString()
-    for (const l of differing) {
-      const b = l.bboxes[0]
-      const where = b ? `(${um(b[0])}, ${um(b[1])}) .. (${um(b[2])}, ${um(b[3])})` : ''
-      const note = [where, l.sliverOnly ? 'sliver only (within tolerance)' : ''].filter(Boolean).join('  ')
-      lines.push(`${l.layer.padEnd(11)} ${fmtArea(l.xorArea, r.dbu).padStart(15)}   ${String(l.polygons).padStart(8)}  ${(l.onlyIn ? l.onlyIn.toUpperCase() : '-').padEnd(7)}  ${note}`)
-    }
-    const real = differing.filter((l) => !l.sliverOnly).length
-    lines.push('')
-    lines.push(`${real} of ${all.length} layer(s) differ${differing.length > real ? ` (${differing.length - real} more within tolerance)` : ''}.`)
-  }
-  if (r.labels && !r.labels.equal) {
-    lines.push('')
-    lines.push(`Labels differ: ${r.labels.countOnlyInA} only in A, ${r.labels.countOnlyInB} only in B`)
-    for (const [side, list] of [['A', r.labels.onlyInA], ['B', r.labels.onlyInB]] as const) {
-      for (const l of list.slice(0, 10)) lines.push(`  only in ${side}: "${l.text}" on ${l.layer} at (${l.x}, ${l.y})`)
-    }
-  }
-  const cc = r.changedCells
-  if (cc && (cc.changed.length || cc.onlyInA.length || cc.onlyInB.length || cc.renamed.length)) {
-    lines.push('')
-    lines.push(`Cells: ${cc.identical.length} identical, ${cc.changed.length} changed, ${cc.onlyInA.length} only in A, ${cc.onlyInB.length} only in B, ${cc.renamed.length} renamed`)
-    for (const c of cc.changed) {
-      const how = c.self ? 'own content' : 'through children'
-      lines.push(`  changed  ${c.name}: ${c.layers.length ? `layers ${c.layers.join(' ')}` : 'no geometry change'} (${how}${c.texts ? ', texts/properties' : ''})`)
-    }
-    for (const n of cc.onlyInA) lines.push(`  only A   ${n}`)
-    for (const n of cc.onlyInB) lines.push(`  only B   ${n}`)
-    for (const p of cc.renamed) lines.push(`  renamed  ${p.a} -> ${p.b}`)
-  }
-  if (output) lines.push('', `XOR written to ${output}`)
-  lines.push('', `${r.equal ? 'EQUAL' : 'DIFFERENT'} (${Math.round(wall)} ms)`)
-  return lines.join('\n') + '\n'
-}

@@ -1,0 +1,42 @@
+import type { DiffOptions } from '../diff/index.js'
+import type { PixelDiffOptions } from '../render/index.js'
+
+/** Options of toMatchReference; global defaults with configureLaytest(). */
+export interface LaytestOptions extends Pick<DiffOptions, 'tolerance' | 'layers' | 'ignoreLabels' | 'missingLayer' | 'topA' | 'topB' | 'dbuRounding'> {
+  /** Folder of the references, relative to the project root (default "reference"). */
+  referenceDir?: string
+  /**
+   * Where a reference lives, like Playwright's snapshotPathTemplate. Placeholders: {referenceDir},
+   * {testFilePath} (relative to the root), {testFileName}, {arg} (the reference name), {ext} (".gds").
+   * Default "{referenceDir}/{testFilePath}/{arg}{ext}".
+   */
+  pathTemplate?: string
+  /** Folder of the failure artifacts (default "laytest-results"). */
+  resultsDir?: string
+  /** Project root the paths are relative to (default: the current directory, which vitest sets to the root). */
+  root?: string
+  /** What decides pass/fail (default "xor"; the pixel diff is then only for pictures). */
+  compare?: 'xor' | 'pixel' | 'both'
+  /** pixelmatch options (threshold default 0.2). */
+  pixel?: PixelDiffOptions
+  /** Render options for the failure images. */
+  render?: { size?: number; lyp?: string }
+  /** Failure images (default true). */
+  images?: boolean
+  /** Timeout of a generator command in ms (default 120000). */
+  generatorTimeout?: number
+}
+
+let globals: LaytestOptions = {}
+
+/** Sets defaults for every toMatchReference in this process (call it in a setup file). */
+export function configureLaytest(opts: LaytestOptions): void {
+  globals = { ...globals, ...opts }
+}
+
+export function effectiveOptions(local: LaytestOptions = {}): LaytestOptions {
+  return { ...globals, ...local }
+}
+
+/** The vitest snapshot update mode: "new" writes missing references, "all" (-u) rewrites changed ones, "none" (CI) writes nothing. */
+export type UpdateMode = 'new' | 'all' | 'none'

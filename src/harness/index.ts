@@ -1,0 +1,6 @@
+export { configureLaytest, type LaytestOptions, type UpdateMode } from './config.js'
+export { toMatchReference, updateMode, type AssertionRecord, type MatchResult } from './matcher.js'
+export { resolveInput, InputError, type LayoutInput, type GeneratorInput } from './input.js'
+export { referencePath, referenceName, sanitize } from './reference.js'
+export { writeDiffImages, diffMarks, type DiffImages, type DiffImageOptions } from './artifacts.js'
+export { summaryText } from './summary.js'

@@ -1,0 +1,47 @@
+import { basename, isAbsolute, join, relative, resolve } from 'node:path'
+import type { LaytestOptions } from './config.js'
+
+/** A file-name-safe form of a test or reference name. */
+export function sanitize(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '')
+  return (s || 'layout').slice(0, 120)
+}
+
+const counters = new Map<string, number>()
+
+/**
+ * The reference name of one assertion: the given name, else the test's name; a second assertion with the same
+ * name in the same test gets "-2", and so on (like vitest's snapshot counters).
+ */
+export function referenceName(testFile: string, testName: string, arg: string | undefined): string {
+  const base = sanitize(arg ?? testName)
+  const key = `${testFile}\0${testName}\0${base}`
+  const n = (counters.get(key) ?? 0) + 1
+  counters.set(key, n)
+  return n === 1 ? base : `${base}-${n}`
+}
+
+/** Forget the counters of a test (when it starts again, e.g. retried or re-run in watch mode). */
+export function resetCounters(testFile: string, testName: string): void {
+  for (const k of counters.keys()) if (k.startsWith(`${testFile}\0${testName}\0`)) counters.delete(k)
+}
+
+export function referencePath(opts: LaytestOptions, testFile: string, name: string): string {
+  const root = opts.root ?? process.cwd()
+  const rel = isAbsolute(testFile) ? relative(root, testFile) : testFile
+  const template = opts.pathTemplate ?? '{referenceDir}/{testFilePath}/{arg}{ext}'
+  const p = template
+    .replaceAll('{referenceDir}', opts.referenceDir ?? 'reference')
+    .replaceAll('{testFilePath}', rel.split('\\').join('/'))
+    .replaceAll('{testFileName}', basename(testFile))
+    .replaceAll('{arg}', name)
+    .replaceAll('{ext}', '.gds')
+  return isAbsolute(p) ? p : resolve(root, p)
+}
+
+/** The artifact folder of one assertion: <resultsDir>/<test file>-<reference name>. */
+export function resultsFolder(opts: LaytestOptions, testFile: string, name: string): string {
+  const root = opts.root ?? process.cwd()
+  const rel = isAbsolute(testFile) ? relative(root, testFile) : testFile
+  return join(resolve(root, opts.resultsDir ?? 'laytest-results'), sanitize(`${rel}-${name}`))
+}

@@ -1,0 +1,139 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { execa } from 'execa'
+import { describe, expect, test } from 'vitest'
+import { ROOT, sharedNotice } from './helpers/corpus.js'
+import { allPairs } from './helpers/pairs.js'
+import { toMatchReference } from '../src/harness/index.js'
+import { referencePath } from '../src/harness/reference.js'
+
+/*
+ * The matcher as users meet it: a temporary project that imports laytest/vitest, run with the real vitest
+ * binary (spawned, not mocked), in each update mode.
+ */
+
+const VITEST = join(ROOT, 'node_modules/vitest/vitest.mjs')
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'laytest-proj-'))
+  mkdirSync(join(dir, 'node_modules'))
+  symlinkSync(ROOT, join(dir, 'node_modules/laytest'), 'dir')
+  symlinkSync(join(ROOT, 'node_modules/vitest'), join(dir, 'node_modules/vitest'), 'dir')
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}')
+  writeFileSync(join(dir, 'vitest.config.mjs'), "export default { test: { setupFiles: ['laytest/vitest'], include: ['**/*.test.mjs'] } }\n")
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true })
+    writeFileSync(join(dir, name), text)
+  }
+  return dir
+}
+
+async function vitest(dir: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+  const r = await execa(process.execPath, [VITEST, 'run', '--reporter=default', ...args], {
+    cwd: dir, reject: false, all: true, extendEnv: false,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, CI: '', NO_COLOR: '1', ...env },
+  })
+  return { code: r.exitCode ?? -1, out: r.all ?? '' }
+}
+
+const CHIP_TEST = `
+import { test, expect } from 'vitest'
+import { Layout } from 'laytest'
+const chip = (w) => { const ly = new Layout(); const top = ly.newCell('TOP'); top.addBox(1, 0, 0, w, 1000).addBox(2, 0, 0, 500, 500); return ly }
+test('ring chip', async () => { await expect(chip(Number(process.env.W ?? 1000))).toMatchReference() })
+test('second', async () => { await expect(chip(2000)).toMatchReference('pads') })
+`
+
+describe('toMatchReference in a real vitest run', () => {
+  test('first run writes, a change fails with the table and artifacts, -u rewrites only what changed, CI never writes', async () => {
+    const dir = project({ 'chip.test.mjs': CHIP_TEST })
+    const ref = join(dir, 'reference/chip.test.mjs/ring-chip.gds'), pads = join(dir, 'reference/chip.test.mjs/pads.gds')
+
+    // 1. first run: references written, tests pass
+    const first = await vitest(dir)
+    expect(first.code, first.out).toBe(0)
+    expect(existsSync(ref) && existsSync(pads)).toBe(true)
+    const padsTime = statSync(pads).mtimeMs
+    const refBytes = readFileSync(ref)
+
+    // 2. the same again: passes, nothing rewritten
+    expect((await vitest(dir)).code).toBe(0)
+    expect(readFileSync(ref).equals(refBytes)).toBe(true)
+
+    // 3. a changed layout fails, with the strmxor-like table and every artifact
+    const changed = await vitest(dir, [], { W: '1001' })
+    expect(changed.code).toBe(1)
+    expect(changed.out).toMatch(/layout differs from reference reference\/chip\.test\.mjs\/ring-chip\.gds/)
+    expect(changed.out).toMatch(/1\/0\s+0\.001\s+1\s+-/) // 1 x 1000 dbu^2 = 0.001 um^2
+    expect(changed.out).toMatch(/-u to accept/)
+    const results = join(dir, 'laytest-results', readdirSync(join(dir, 'laytest-results')).find((f) => f.includes('ring-chip'))!)
+    for (const f of ['layout-expected.png', 'layout-actual.png', 'layout-diff.png', 'layout-composite.png', 'layout-xor.png', 'xor.gds', 'actual.gds', 'report.json']) {
+      expect(statSync(join(results, f)).size, f).toBeGreaterThan(0)
+    }
+    expect(JSON.parse(readFileSync(join(results, 'report.json'), 'utf8')).layers['1/0'].xorArea).toBe(1000)
+
+    // 4. -u: the changed reference is rewritten, the unchanged one is not touched
+    const update = await vitest(dir, ['-u'], { W: '1001' })
+    expect(update.code, update.out).toBe(0)
+    expect(readFileSync(ref).equals(refBytes)).toBe(false)
+    expect(statSync(pads).mtimeMs).toBe(padsTime)
+    expect((await vitest(dir, [], { W: '1001' })).code).toBe(0)
+
+    // 5. CI: a missing reference fails, nothing is written under reference/, the layout is saved as an artifact
+    rmSync(join(dir, 'reference'), { recursive: true })
+    const ci = await vitest(dir, [], { CI: 'true' })
+    expect(ci.code).toBe(1)
+    expect(ci.out).toMatch(/reference reference\/chip\.test\.mjs\/ring-chip\.gds is missing, and references are not written in CI/)
+    expect(existsSync(join(dir, 'reference'))).toBe(false)
+    const saved = readdirSync(join(dir, 'laytest-results')).filter((f) => existsSync(join(dir, 'laytest-results', f, 'actual.gds')))
+    expect(saved.length).toBeGreaterThan(0)
+  }, 120_000)
+
+  test('a corrupt reference is a clear failure naming the file; generators that fail or hang are clear failures', async () => {
+    const dir = project({
+      'gen.test.mjs': `
+import { test, expect } from 'vitest'
+test('corrupt', async () => { await expect(${JSON.stringify(join(ROOT, 'examples/ring.gds'))}).toMatchReference() })
+test('generator ok', async () => { await expect({ command: [process.execPath, 'gen.mjs', '{out}'] }).toMatchReference() })
+test('generator fails', async () => { await expect({ command: [process.execPath, '-e', 'console.error("boom: bad parameter"); process.exit(3)'] }).toMatchReference() })
+test('generator hangs', async () => { await expect({ command: [process.execPath, '-e', 'setTimeout(() => {}, 20000)'], timeout: 500 }).toMatchReference() })
+test('generator writes nothing', async () => { await expect({ command: [process.execPath, '-e', '0'] }).toMatchReference() })
+`,
+      'gen.mjs': `
+import { Layout, writeLayoutFile } from 'laytest'
+const ly = new Layout(); ly.newCell('TOP').addBox(1, 0, 0, 100, 100); writeLayoutFile(ly, process.argv[2])
+`,
+      'reference/gen.test.mjs/corrupt.gds': 'this is not GDSII',
+    })
+    const r = await vitest(dir)
+    expect(r.code).toBe(1)
+    expect(r.out).toMatch(/the reference cannot be read: reference\/gen\.test\.mjs\/corrupt\.gds: byte \d+/)
+    expect(existsSync(join(dir, 'reference/gen.test.mjs/generator-ok.gds'))).toBe(true)
+    expect(r.out).toMatch(/generator exited with code 3: .*\n.*boom: bad parameter/)
+    expect(r.out).toMatch(/generator timed out after 500 ms/)
+    expect(r.out).toMatch(/generator did not write \{out\}/)
+    expect(r.out).toMatch(/Tests\s+4 failed \| 1 passed/)
+  }, 120_000)
+})
+
+describe('every corpus pair through the matcher', () => {
+  sharedNotice('the pairs-through-the-matcher test')
+  const root = mkdtempSync(join(tmpdir(), 'laytest-pairs-'))
+  test.each(allPairs().map((p) => [p.name, p] as const))('%s', async (_name, pair) => {
+    const tops = (t: string | string[]): string[] => (typeof t === 'string' ? [t] : t)
+    const opts = { root, topA: tops(pair.top_a), topB: tops(pair.top_b), dbuRounding: true, images: false }
+    const ctx = { testPath: join(root, 'pairs.test.ts'), currentTestName: pair.name, snapshotState: { snapshotUpdateState: 'none' as const } }
+    // the reference is side a
+    const ref = referencePath(opts, ctx.testPath, pair.name)
+    mkdirSync(join(ref, '..'), { recursive: true })
+    writeFileSync(ref, readFileSync(pair.a))
+    const r = await toMatchReference.call(ctx, pair.b, pair.name, opts)
+    expect(r.pass).toBe(pair.expect_equal)
+    if (!r.pass) {
+      const differing = Object.entries(pair.xor).filter(([, v]) => v.area_dbu2 > 0n).map(([k]) => k)
+      for (const l of differing) expect(r.message()).toMatch(new RegExp(`^${l.replace('/', '\\/')}\\s`, 'm'))
+      expect(r.message()).toMatch(/artifacts: /)
+    }
+  })
+})
