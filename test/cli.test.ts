@@ -189,6 +189,13 @@ describe('laytest CLI (the built bin)', () => {
     expect(j.pixelDiff.diffPixels).toBe(0)
   })
 
+  it('diff --out DIR writes the images, xor.gds and report.json', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'laytest-cli-')), 'out')
+    expect(run('diff', 'examples/ring.gds', 'examples/ring-v2.gds', '--out', dir, '--size', '200').code).toBe(1)
+    for (const f of ['ring-v2-composite.png', 'ring-v2-xor.png', 'xor.gds', 'report.json']) expect(existsSync(join(dir, f)), f).toBe(true)
+    expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).equal).toBe(false)
+  })
+
   it('the images in docs/ are what the documented command writes, byte for byte', () => {
     const dir = mkdtempSync(join(tmpdir(), 'laytest-cli-'))
     run('diff', 'examples/ring.gds', 'examples/ring-v2.gds', '--images', dir, '--size', '500')

@@ -21,7 +21,7 @@ function project(files: Record<string, string>): string {
   symlinkSync(ROOT, join(dir, 'node_modules/laytest'), 'dir')
   symlinkSync(join(ROOT, 'node_modules/vitest'), join(dir, 'node_modules/vitest'), 'dir')
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}')
-  writeFileSync(join(dir, 'vitest.config.mjs'), "export default { test: { setupFiles: ['laytest/vitest'], include: ['**/*.test.mjs'] } }\n")
+  writeFileSync(join(dir, 'vitest.config.mjs'), "export default { test: { setupFiles: ['laytest/vitest'], include: ['**/*.test.mjs'], reporters: ['default', 'laytest/reporter'] } }\n")
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true })
     writeFileSync(join(dir, name), text)
@@ -30,7 +30,7 @@ function project(files: Record<string, string>): string {
 }
 
 async function vitest(dir: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
-  const r = await execa(process.execPath, [VITEST, 'run', '--reporter=default', ...args], {
+  const r = await execa(process.execPath, [VITEST, 'run', ...args], {
     cwd: dir, reject: false, all: true, extendEnv: false,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, CI: '', NO_COLOR: '1', ...env },
   })
@@ -72,6 +72,16 @@ describe('toMatchReference in a real vitest run', () => {
       expect(statSync(join(results, f)).size, f).toBeGreaterThan(0)
     }
     expect(JSON.parse(readFileSync(join(results, 'report.json'), 'utf8')).layers['1/0'].xorArea).toBe(1000)
+    // the reporter's index.html lists the failure first, with images and GDS links that exist
+    const html = readFileSync(join(dir, 'laytest-results/index.html'), 'utf8')
+    expect(html).toMatch(/<title>laytest: 1 failed, 1 passed<\/title>/)
+    expect(html.indexOf('ring chip')).toBeLessThan(html.indexOf('second'))
+    const links = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!)
+    expect(links.length).toBeGreaterThanOrEqual(8)
+    for (const l of links) expect(existsSync(join(dir, 'laytest-results', l)), l).toBe(true)
+    const summary = JSON.parse(readFileSync(join(dir, 'laytest-results/summary.json'), 'utf8'))
+    expect([summary.failed, summary.passed]).toEqual([1, 1])
+    expect(changed.out).toMatch(/laytest: 1 failed, 1 passed, 0 written, 0 updated — report: laytest-results\/index\.html/)
 
     // 4. -u: the changed reference is rewritten, the unchanged one is not touched
     const update = await vitest(dir, ['-u'], { W: '1001' })
@@ -79,6 +89,13 @@ describe('toMatchReference in a real vitest run', () => {
     expect(readFileSync(ref).equals(refBytes)).toBe(false)
     expect(statSync(pads).mtimeMs).toBe(padsTime)
     expect((await vitest(dir, [], { W: '1001' })).code).toBe(0)
+
+    // unused references are listed, and removed only when asked
+    writeFileSync(join(dir, 'reference/chip.test.mjs/old.gds'), readFileSync(pads))
+    expect((await vitest(dir, [], { W: '1001' })).out).toMatch(/1 reference\(s\) not used by this run .*old\.gds/)
+    expect(existsSync(join(dir, 'reference/chip.test.mjs/old.gds'))).toBe(true)
+    expect((await vitest(dir, [], { W: '1001', LAYTEST_REMOVE_UNUSED: '1' })).out).toMatch(/removed 1 unused reference/)
+    expect(existsSync(join(dir, 'reference/chip.test.mjs/old.gds'))).toBe(false)
 
     // 5. CI: a missing reference fails, nothing is written under reference/, the layout is saved as an artifact
     rmSync(join(dir, 'reference'), { recursive: true })
@@ -115,6 +132,21 @@ const ly = new Layout(); ly.newCell('TOP').addBox(1, 0, 0, 100, 100); writeLayou
     expect(r.out).toMatch(/generator did not write \{out\}/)
     expect(r.out).toMatch(/Tests\s+4 failed \| 1 passed/)
   }, 120_000)
+})
+
+describe('laytest test: the project\'s vitest, --open-diff', () => {
+  test('passes vitest\'s exit code through and hands failures to the open-diff hook', async () => {
+    const dir = project({ 'chip.test.mjs': CHIP_TEST })
+    const bin = join(ROOT, 'dist/cli/main.js')
+    const run = (env: Record<string, string>, ...args: string[]) =>
+      execa(process.execPath, [bin, 'test', ...args], { cwd: dir, reject: false, all: true, extendEnv: false, env: { PATH: process.env.PATH ?? '', CI: '', NO_COLOR: '1', ...env } })
+    expect((await run({})).exitCode).toBe(0)
+    const failing = await run({ W: '1200' }, '--open-diff')
+    expect(failing.exitCode).toBe(1)
+    expect(failing.all).toMatch(/--open-diff: .*\n\s+reference\/chip\.test\.mjs\/ring-chip\.gds\s+laytest-results\/.*\/xor\.gds/)
+    // without --open-diff the hook stays quiet
+    expect((await run({ W: '1200' })).all).not.toMatch(/--open-diff/)
+  }, 60_000)
 })
 
 describe('every corpus pair through the matcher', () => {

@@ -1,7 +1,9 @@
 import { diffLayouts, writeXorGds, type DiffOptions } from '../diff/index.js'
 import type { Layout } from '../layout/layout.js'
 import { readLayouts } from '../layout/read-parallel.js'
-import { basename } from 'node:path'
+import { mkdirSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { writeFileAtomic } from '../layout/gdsio.js'
 import { readLyp } from '../render/lyp.js'
 import { writeDiffImages, type DiffImages } from '../harness/artifacts.js'
 import { summaryText } from '../harness/summary.js'
@@ -18,6 +20,8 @@ export interface DiffCommandOptions extends DiffOptions {
   name?: string
   size?: number
   lyp?: string
+  /** Artifacts folder: images, xor.gds and report.json. */
+  out?: string
 }
 
 export interface DiffCommandResult {
@@ -28,14 +32,22 @@ export interface DiffCommandResult {
 /** `laytest diff A B`: the text (or JSON) to print and the verdict. */
 export async function diffCommand(fileA: string, fileB: string, opts: DiffCommandOptions): Promise<DiffCommandResult> {
   const t0 = performance.now()
+  if (opts.out) mkdirSync(opts.out, { recursive: true })
   const [a, b] = (await readLayouts([fileA, fileB])) as [Layout, Layout]
   const read = performance.now() - t0
-  const outcome = await diffLayouts(a, b, { ...opts, keepInputs: !!(opts.output && opts.withInputs) })
-  if (opts.output) await writeXorGds(outcome, opts.output, { inputs: !!opts.withInputs })
+  // a progress line on a terminal; nothing when piped
+  const tty = process.stderr.isTTY && !opts.json
+  const onProgress = tty ? (done: number, total: number, layer: string): void => void process.stderr.write(`\r\x1b[Kcomparing layer ${layer} (${done + 1}/${total})`) : undefined
+  const output = opts.output ?? (opts.out ? join(opts.out, 'xor.gds') : undefined)
+  const outcome = await diffLayouts(a, b, { ...opts, keepInputs: !!(output && opts.withInputs), onProgress })
+  if (tty) process.stderr.write('\r\x1b[K')
+  if (output) await writeXorGds(outcome, output, { inputs: !!opts.withInputs })
+  if (opts.out) writeFileAtomic(join(opts.out, 'report.json'), JSON.stringify(outcome.result, null, 1) + '\n')
   let images: DiffImages | null = null
-  if (opts.images) {
+  const imageDir = opts.images ?? opts.out
+  if (imageDir) {
     const name = opts.name ?? basename(fileB).replace(/\.gds(\.gz)?$/i, '')
-    images = writeDiffImages(opts.images, name, a, b, outcome, { size: opts.size, styles: opts.lyp ? readLyp(opts.lyp) : undefined })
+    images = writeDiffImages(imageDir, name, a, b, outcome, { size: opts.size, styles: opts.lyp ? readLyp(opts.lyp) : undefined })
   }
   const r = outcome.result
   const wall = performance.now() - t0
@@ -46,7 +58,7 @@ export async function diffCommand(fileA: string, fileB: string, opts: DiffComman
     }
     return { text: JSON.stringify(json, null, 1) + '\n', equal: r.equal }
   }
-  let text = summaryText(fileA, fileB, r, opts.output, wall)
+  let text = summaryText(fileA, fileB, r, output, wall)
   if (images) text += `images: ${images.files.composite}, ${images.files.xor} (${images.pixels.diffPixels} pixels differ)\n`
   return { text, equal: r.equal }
 }

@@ -3,7 +3,10 @@ import { GdsError } from '../gds/errors.js'
 import { DiffError } from '../diff/index.js'
 import { LypError } from '../render/lyp.js'
 import { diffCommand } from './diff.js'
+import { basename } from 'node:path'
+import { openDiffHook } from '../harness/open-diff.js'
 import { infoCommand } from './info.js'
+import { runVitest } from './test.js'
 import { renderCommand } from './render.js'
 
 export interface CliIO {
@@ -38,8 +41,11 @@ commands:
       -o, --output FILE                write the XOR as GDS (one layer per input layer)
       --with-inputs                    with -o: also A and B on layers L+1000 and L+2000
       --workers N                      threads for large XORs (default: every core, at most 4; 0: none)
+      --out DIR                        artifacts: images, xor.gds and report.json in DIR
+      --open-diff                      show the difference in the viewer (see laytest viewer)
       --images DIR [--name N]          write N-expected/-actual/-diff/-composite/-xor.png (default N: B's name)
       --size PX, --lyp FILE            image size (long side, default 1024) and KLayout layer properties
+  test [vitest args] [--open-diff]     run vitest (the project's own); --open-diff sends failures to the viewer
   render FILE -o OUT.png [options]     draw a cell to PNG (deterministic bytes)
       --cell C                         cell to draw (default: the single top cell)
       --size PX                        pixels on the long side (default 1024)
@@ -75,7 +81,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
             layers: { type: 'string' }, 'exclude-layers': { type: 'string' }, map: { type: 'string' },
             labels: { type: 'boolean' }, 'missing-layer': { type: 'string' }, areas: { type: 'boolean' },
             'dbu-rounding': { type: 'boolean' }, output: { type: 'string', short: 'o' }, 'with-inputs': { type: 'boolean' },
-            workers: { type: 'string' }, images: { type: 'string' }, name: { type: 'string' }, size: { type: 'string' }, lyp: { type: 'string' },
+            workers: { type: 'string' }, images: { type: 'string' }, out: { type: 'string' }, 'open-diff': { type: 'boolean' }, name: { type: 'string' }, size: { type: 'string' }, lyp: { type: 'string' },
           },
         })
         if (positionals.length !== 2) throw new UsageError('diff takes two files: laytest diff A B')
@@ -101,10 +107,17 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
           layers: { include: list(values.layers), exclude: list(values['exclude-layers']), map },
           ignoreLabels: !values.labels, missingLayer: ml as 'empty' | 'error' | undefined, areas: !!values.areas,
           dbuRounding: !!values['dbu-rounding'], output: values.output, withInputs: !!values['with-inputs'], workers,
-          images: values.images, name: values.name, size: parseSize(values.size), lyp: values.lyp,
+          images: values.images, out: values.out, name: values.name, size: parseSize(values.size), lyp: values.lyp,
         })
         io.stdout.write(res.text)
+        if (values['open-diff'] && !res.equal) await openDiffHook([{ test: 'laytest diff', file: positionals[0]!, name: basename(positionals[1]!), reference: positionals[0]!, status: 'failed', results: values.out }], {})
         return res.equal ? EXIT_OK : EXIT_DIFFERENT
+      }
+      case 'test': {
+        // vitest with --open-diff turned into LAYTEST_OPEN_DIFF=1 for the reporter; everything else passed on
+        const open = rest.includes('--open-diff')
+        const args = rest.filter((a) => a !== '--open-diff')
+        return await runVitest(args, open)
       }
       case 'render': {
         const { values, positionals } = parseArgs({

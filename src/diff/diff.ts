@@ -52,6 +52,8 @@ export interface DiffOptions {
   workers?: number
   /** At most this many cluster boxes per layer in the result (default 100). */
   maxBoxes?: number
+  /** Called as each layer starts (for a progress display). */
+  onProgress?: (done: number, total: number, layer: string) => void
 }
 
 export interface LayerDiff {
@@ -199,7 +201,9 @@ export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}):
   let equal = true
   const runner = new TileRunner(ops, opts.workers)
   try {
+  let done = 0
   for (const { key, srcA, srcB } of plan) {
+    opts.onProgress?.(done++, plan.length, layerName(key))
     const inA = srcA.some((k) => topsA.some((c) => cellLayers(c).has(k)))
     const inB = srcB.some((k) => topsB.some((c) => cellLayers(c).has(k)))
     if (!inA && !inB) continue

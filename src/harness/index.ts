@@ -4,3 +4,6 @@ export { resolveInput, InputError, type LayoutInput, type GeneratorInput } from 
 export { referencePath, referenceName, sanitize } from './reference.js'
 export { writeDiffImages, diffMarks, type DiffImages, type DiffImageOptions } from './artifacts.js'
 export { summaryText } from './summary.js'
+export { writeRunReport, readRecords, clearRecords, type RunSummary, type ReportOptions } from './report.js'
+export { setOpenDiffSender, type OpenDiffSender } from './open-diff.js'
+export { default as LaytestReporter, type LaytestReporterOptions } from './reporter.js'
