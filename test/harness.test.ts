@@ -43,6 +43,8 @@ import { Layout } from 'laytest'
 const chip = (w) => { const ly = new Layout(); const top = ly.newCell('TOP'); top.addBox(1, 0, 0, w, 1000).addBox(2, 0, 0, 500, 500); return ly }
 test('ring chip', async () => { await expect(chip(Number(process.env.W ?? 1000))).toMatchReference() })
 test('second', async () => { await expect(chip(2000)).toMatchReference('pads') })
+let tries = 0
+test('retried', { retry: 2 }, async () => { await expect(chip(3000)).toMatchReference(); if (++tries < 2) throw new Error('flaky') })
 `
 
 describe('toMatchReference in a real vitest run', () => {
@@ -54,6 +56,8 @@ describe('toMatchReference in a real vitest run', () => {
     const first = await vitest(dir)
     expect(first.code, first.out).toBe(0)
     expect(existsSync(ref) && existsSync(pads)).toBe(true)
+    // a retried test uses the same reference name again, not "retried-2"
+    expect(readdirSync(join(dir, 'reference/chip.test.mjs')).sort()).toEqual(['pads.gds', 'retried.gds', 'ring-chip.gds'])
     const padsTime = statSync(pads).mtimeMs
     const refBytes = readFileSync(ref)
 
@@ -74,14 +78,14 @@ describe('toMatchReference in a real vitest run', () => {
     expect(JSON.parse(readFileSync(join(results, 'report.json'), 'utf8')).layers['1/0'].xorArea).toBe(1000)
     // the reporter's index.html lists the failure first, with images and GDS links that exist
     const html = readFileSync(join(dir, 'laytest-results/index.html'), 'utf8')
-    expect(html).toMatch(/<title>laytest: 1 failed, 1 passed<\/title>/)
+    expect(html).toMatch(/<title>laytest: 1 failed, 2 passed<\/title>/)
     expect(html.indexOf('ring chip')).toBeLessThan(html.indexOf('second'))
     const links = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!)
     expect(links.length).toBeGreaterThanOrEqual(8)
     for (const l of links) expect(existsSync(join(dir, 'laytest-results', l)), l).toBe(true)
     const summary = JSON.parse(readFileSync(join(dir, 'laytest-results/summary.json'), 'utf8'))
-    expect([summary.failed, summary.passed]).toEqual([1, 1])
-    expect(changed.out).toMatch(/laytest: 1 failed, 1 passed, 0 written, 0 updated — report: laytest-results\/index\.html/)
+    expect([summary.failed, summary.passed]).toEqual([1, 2])
+    expect(changed.out).toMatch(/laytest: 1 failed, 2 passed, 0 written, 0 updated — report: laytest-results\/index\.html/)
 
     // 4. -u: the changed reference is rewritten, the unchanged one is not touched
     const update = await vitest(dir, ['-u'], { W: '1001' })
@@ -167,5 +171,27 @@ describe('every corpus pair through the matcher', () => {
       for (const l of differing) expect(r.message()).toMatch(new RegExp(`^${l.replace('/', '\\/')}\\s`, 'm'))
       expect(r.message()).toMatch(/artifacts: /)
     }
+  })
+})
+
+describe('compare modes', () => {
+  test('xor decides by default; pixel only by pixels; both needs both', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'laytest-cmp-'))
+    const { Layout, writeLayout } = await import('../src/layout/index.js')
+    const chip = (w: number): InstanceType<typeof Layout> => {
+      const ly = new Layout()
+      ly.newCell('TOP').addBox(1, 0, 0, w, 100000)
+      return ly
+    }
+    const ctx = { testPath: join(root, 'c.test.ts'), currentTestName: 'c', snapshotState: { snapshotUpdateState: 'none' as const } }
+    const ref = referencePath({ root }, ctx.testPath, 'chip')
+    mkdirSync(join(ref, '..'), { recursive: true })
+    writeFileSync(ref, writeLayout(chip(100000)))
+    // 1 dbu wider: far below a pixel at 256 px for a 100 um box (each call its own test: names count per test)
+    const check = async (compare: 'xor' | 'pixel' | 'both'): Promise<boolean> =>
+      (await toMatchReference.call({ ...ctx, currentTestName: compare }, chip(100001), 'chip', { root, compare, render: { size: 256 } })).pass
+    expect(await check('xor')).toBe(false)
+    expect(await check('pixel')).toBe(true)
+    expect(await check('both')).toBe(false)
   })
 })

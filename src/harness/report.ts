@@ -40,11 +40,18 @@ export function clearRecords(opts: ReportOptions = {}): void {
 export function readRecords(opts: ReportOptions = {}): AssertionRecord[] {
   const { records } = dirs(opts)
   if (!existsSync(records)) return []
-  const out: AssertionRecord[] = []
+  // a retried test asserts again: the last attempt counts
+  const byKey = new Map<string, AssertionRecord>()
   for (const f of readdirSync(records).sort()) {
-    for (const line of readFileSync(join(records, f), 'utf8').split('\n')) if (line.trim()) out.push(JSON.parse(line) as AssertionRecord)
+    for (const line of readFileSync(join(records, f), 'utf8').split('\n')) {
+      if (!line.trim()) continue
+      const r = JSON.parse(line) as AssertionRecord
+      const key = `${r.file}\0${r.test}\0${r.name}`
+      byKey.delete(key)
+      byKey.set(key, r)
+    }
   }
-  return out
+  return [...byKey.values()]
 }
 
 function listGds(dir: string): string[] {

@@ -4,11 +4,18 @@
  *   // vitest.config.ts: test: { setupFiles: ['laytest/vitest'] }
  *   await expect(layout).toMatchReference()
  */
-import { expect } from 'vitest'
+import { beforeEach, expect } from 'vitest'
 import type { LaytestOptions } from './config.js'
 import { toMatchReference } from './matcher.js'
+import { resetCounters } from './reference.js'
 
 expect.extend({ toMatchReference })
+
+// reference names count per test run: a retried or re-run test starts again at its first name
+beforeEach(() => {
+  const s = expect.getState()
+  if (s.testPath && s.currentTestName) resetCounters(s.testPath, s.currentTestName)
+})
 
 declare module 'vitest' {
   // vitest 4 and 5 read custom matcher types from Matchers<T>
