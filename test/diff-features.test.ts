@@ -144,3 +144,28 @@ describe('XOR as GDS', () => {
     expect((await diffLayouts(written, a)).result.equal).toBe(true)
   })
 })
+
+describe('what is compared', () => {
+  test('one changed leaf: only that leaf and its ancestors are compared', async () => {
+    const build = (w: number): Layout => {
+      const ly = new Layout()
+      const leafA = ly.newCell('leafA').addBox(1, 0, 0, w, 100)
+      const leafB = ly.newCell('leafB').addBox(1, 0, 0, 50, 50).addBox(2, 0, 0, 10, 10)
+      const mid = ly.newCell('mid')
+      mid.place(leafA, { x: 0, y: 0 })
+      mid.place(leafB, { x: 500, y: 0 })
+      const other = ly.newCell('other')
+      other.place(leafB, { x: 0, y: 0, rotation: 90 })
+      const top = ly.newCell('TOP')
+      top.place(mid, { x: 0, y: 0 })
+      top.placeArray(other, { x: 0, y: 1000, cols: 3, rows: 1, colStep: [300, 0], rowStep: [0, 0] })
+      return ly
+    }
+    const same = await diffLayouts(build(100), build(100))
+    expect(same.result.comparedCells).toEqual([])
+    const { result } = await diffLayouts(build(100), build(101))
+    expect(result.comparedCells).toEqual(['TOP', 'leafA', 'mid'])
+    expect(result.layers['1/0']!.xorArea).toBe(100)
+    expect(result.layers['2/0']!.method).toBe('identical')
+  })
+})

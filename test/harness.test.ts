@@ -61,8 +61,13 @@ describe('toMatchReference in a real vitest run', () => {
     const padsTime = statSync(pads).mtimeMs
     const refBytes = readFileSync(ref)
 
-    // 2. the same again: passes, nothing rewritten
-    expect((await vitest(dir)).code).toBe(0)
+    // 2. the same again: passes (compared, then remembered in the session cache), nothing rewritten;
+    //    the third time every assertion is decided by the cache without reading a layout
+    const again = await vitest(dir)
+    expect(again.code).toBe(0)
+    expect(again.out).toMatch(/laytest: 0 failed, 3 passed( \(1 from the session cache\))?, 0 written/) // the retry may hit it
+    expect((await vitest(dir)).out).toMatch(/3 passed \(3 from the session cache\)/)
+    expect(readFileSync(join(dir, 'build/session/laytest/.gitignore'), 'utf8')).toBe('*\n')
     expect(readFileSync(ref).equals(refBytes)).toBe(true)
 
     // 3. a changed layout fails, with the strmxor-like table and every artifact
@@ -85,7 +90,7 @@ describe('toMatchReference in a real vitest run', () => {
     for (const l of links) expect(existsSync(join(dir, 'laytest-results', l)), l).toBe(true)
     const summary = JSON.parse(readFileSync(join(dir, 'laytest-results/summary.json'), 'utf8'))
     expect([summary.failed, summary.passed]).toEqual([1, 2])
-    expect(changed.out).toMatch(/laytest: 1 failed, 2 passed, 0 written, 0 updated — report: laytest-results\/index\.html/)
+    expect(changed.out).toMatch(/laytest: 1 failed, 2 passed \(2 from the session cache\), 0 written, 0 updated — report: laytest-results\/index\.html/)
 
     // 4. -u: the changed reference is rewritten, the unchanged one is not touched
     const update = await vitest(dir, ['-u'], { W: '1001' })

@@ -7,6 +7,8 @@ import { basename } from 'node:path'
 import { openDiffHook } from '../harness/open-diff.js'
 import { infoCommand } from './info.js'
 import { runVitest } from './test.js'
+import { cacheCommand } from './cache.js'
+import { UsageError } from './errors.js'
 import { renderCommand } from './render.js'
 
 export interface CliIO {
@@ -53,11 +55,13 @@ commands:
       --window=l,b,r,t                 window in micrometres (default: the cell's box with a margin)
       --background #rrggbb             background colour (default #ffffff)
       --texts                          draw text labels (built-in bitmap font)
+  cache stats|clear|prune [--json]     the session cache (build/session/laytest): entries, size, hits and
+                                       misses of the last run; clear it; evict down to the size cap
+      --dir D, --max-bytes N           another cache folder (or LAYTEST_SESSION_DIR); the cap for prune
   help                                 this text
 `
 
-/** A user-facing error: printed as one line, exit code 2. */
-export class UsageError extends Error {}
+export { UsageError }
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const [cmd, ...rest] = argv
@@ -112,6 +116,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         io.stdout.write(res.text)
         if (values['open-diff'] && !res.equal) await openDiffHook([{ test: 'laytest diff', file: positionals[0]!, name: basename(positionals[1]!), reference: positionals[0]!, status: 'failed', results: values.out }], {})
         return res.equal ? EXIT_OK : EXIT_DIFFERENT
+      }
+      case 'cache': {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' }, dir: { type: 'string' }, 'max-bytes': { type: 'string' } } })
+        io.stdout.write(cacheCommand(positionals[0], { json: !!values.json, dir: values.dir, maxBytes: values['max-bytes'] === undefined ? undefined : Number(values['max-bytes']) }))
+        return EXIT_OK
       }
       case 'test': {
         // vitest with --open-diff turned into LAYTEST_OPEN_DIFF=1 for the reporter; everything else passed on

@@ -99,6 +99,11 @@ export interface DiffResult {
   layers: Record<string, LayerDiff>
   /** null when the two dbus differ (content hashes are per dbu). */
   changedCells: ChangedCells | null
+  /**
+   * Cells of A that had to be compared (their pair with B is not stored identically): with one leaf changed,
+   * that leaf and its ancestors. Every other cell was skipped without flattening or hashing.
+   */
+  comparedCells: string[]
   /** Only when labels are compared. */
   labels: LabelDiff | null
   tolerance: number
@@ -304,6 +309,7 @@ export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}):
   const result: DiffResult = {
     equal, dbu, topA: topsA.map((c) => c.name), topB: topsB.map((c) => c.name), layers,
     changedCells: cells,
+    comparedCells: [...new Set([...finders.values()].flatMap((f) => [...f.compared]))].sort(),
     labels, tolerance: tol, timings,
   }
   for (const k of Object.keys(timings) as Array<keyof typeof timings>) timings[k] = Math.round(timings[k] * 10) / 10

@@ -65,9 +65,13 @@ export class DirtyWindowFinder {
     return box
   }
 
+  /** Cells of A whose pair with B needed a comparison on this layer (not stored identically). */
+  readonly compared = new Set<string>()
+
   private compute(a: Cell, b: Cell): BBox[] {
     // stored identically (the common case for unchanged cells): no hashing needed
     if (this.structure.same(a, b)) return []
+    this.compared.add(a.name)
     const hasA = cellLayers(a).has(this.layer), hasB = cellLayers(b).has(this.layer)
     if (!hasA && !hasB) return []
     const out: BBox[] = []

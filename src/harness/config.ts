@@ -1,5 +1,6 @@
 import type { DiffOptions } from '../diff/index.js'
 import type { PixelDiffOptions } from '../render/index.js'
+import type { CacheOptions } from '../cache/store.js'
 
 /** Options of toMatchReference; global defaults with configureLaytest(). */
 export interface LaytestOptions extends Pick<DiffOptions, 'tolerance' | 'layers' | 'ignoreLabels' | 'missingLayer' | 'topA' | 'topB' | 'dbuRounding'> {
@@ -25,6 +26,8 @@ export interface LaytestOptions extends Pick<DiffOptions, 'tolerance' | 'layers'
   images?: boolean
   /** Timeout of a generator command in ms (default 120000). */
   generatorTimeout?: number
+  /** The session cache (default on, in build/session/laytest; false or LAYTEST_CACHE=0 turns it off). */
+  cache?: boolean | CacheOptions
 }
 
 let globals: LaytestOptions = {}

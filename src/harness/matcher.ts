@@ -10,6 +10,8 @@ import { effectiveOptions, type LaytestOptions, type UpdateMode } from './config
 import { InputError, resolveInput, type LayoutInput } from './input.js'
 import { referenceName, referencePath, resultsFolder } from './reference.js'
 import { summaryText } from './summary.js'
+import { CACHE_FORMAT_VERSION, CacheStore, sha256 } from '../cache/store.js'
+import { fileContentHash } from '../cache/keys.js'
 
 /** What vitest hands a matcher (the parts used here; snapshotState exists at runtime, not in the types). */
 interface MatcherContext {
@@ -39,6 +41,8 @@ export interface AssertionRecord {
   name: string
   reference: string
   status: 'passed' | 'failed' | 'written' | 'updated'
+  /** Decided by the session cache, without reading the layouts. */
+  cached?: boolean
   message?: string
   results?: string
   images?: DiffImages['files']
@@ -69,6 +73,44 @@ export async function toMatchReference(this: MatcherContext, received: LayoutInp
   }
   if (this.isNot) return fail('toMatchReference cannot be negated (.not): assert the difference you expect instead')
 
+  // the session cache: a comparison that passed before, of the same bytes with the same options, passes again
+  // without reading either layout (keys are content hashes: see docs/cache.md)
+  const cache = cacheFor(opts)
+  try {
+    let refHash: string | null = null
+    let verdictKey: string | null = null
+    if (cache && existsSync(refPath)) {
+      refHash = fileContentHash(cache, refPath)
+      if (typeof received === 'string' && existsSync(received)) {
+        verdictKey = verdictCacheKey(refHash, fileContentHash(cache, received), opts)
+        if (cache.get(verdictKey)) {
+          record({ status: 'passed', cached: true })
+          return { pass: true, message: () => `laytest: ${shownRef} matches (session cache)` }
+        }
+      }
+    }
+    return await compareWithReference(received, opts, { refPath, shownRef, mode, folder, root, record, fail, cache, refHash, verdictKey })
+  } finally {
+    cache?.recordStats()
+  }
+}
+
+interface Ctx {
+  refPath: string
+  shownRef: string
+  mode: UpdateMode
+  folder: string
+  root: string
+  record: (r: Omit<AssertionRecord, 'test' | 'file' | 'name' | 'reference'>) => void
+  fail: (message: string, extra?: Partial<AssertionRecord>) => MatchResult
+  cache: CacheStore | null
+  refHash: string | null
+  verdictKey: string | null
+}
+
+/** The comparison itself (everything after the cache's fast path). */
+async function compareWithReference(received: LayoutInput, opts: LaytestOptions, c: Ctx): Promise<MatchResult> {
+  const { refPath, shownRef, mode, folder, root, record, fail, cache } = c
   let actual: Awaited<ReturnType<typeof resolveInput>>
   try {
     actual = await resolveInput(received, opts.generatorTimeout)
@@ -99,6 +141,14 @@ export async function toMatchReference(this: MatcherContext, received: LayoutInp
     throw e
   }
 
+  let verdictKey = c.verdictKey
+  if (cache && c.refHash) {
+    verdictKey ??= verdictCacheKey(c.refHash, sha256(actual.bytes), opts)
+    if (cache.get(verdictKey)) {
+      record({ status: 'passed', cached: true })
+      return { pass: true, message: () => `laytest: ${shownRef} matches (session cache)` }
+    }
+  }
   const outcome = await diffLayouts(reference, actual.layout, { ...opts, keepInputs: false })
   const r = outcome.result
   let pass = r.equal
@@ -113,6 +163,7 @@ export async function toMatchReference(this: MatcherContext, received: LayoutInp
   }
   const layers = Object.values(r.layers).filter((l) => l.xorAreaExact !== '0').map((l) => ({ layer: l.layer, xorArea: l.xorArea, polygons: l.polygons, onlyIn: l.onlyIn }))
   if (pass) {
+    if (cache && verdictKey) cache.put(verdictKey, 'pass')
     record({ status: 'passed' })
     return { pass: true, message: () => `laytest: ${shownRef} matches` }
   }
@@ -145,6 +196,25 @@ async function writeFailureFiles(folder: string, actualBytes: Uint8Array, outcom
   writeFileAtomic(join(folder, 'actual.gds'), actualBytes)
   await writeXorGds(outcome, join(folder, 'xor.gds'))
   writeFileAtomic(join(folder, 'report.json'), JSON.stringify(outcome.result, null, 1) + '\n')
+}
+
+/** The cache of this assertion's options, or null when disabled (cache: false, LAYTEST_CACHE=0). */
+function cacheFor(opts: LaytestOptions): CacheStore | null {
+  if (opts.cache === false || process.env.LAYTEST_CACHE === '0') return null
+  return new CacheStore({ root: opts.root, ...(typeof opts.cache === 'object' ? opts.cache : {}) })
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+
+/** Key of a passed comparison: both contents, every option that can change the verdict, laytest's version. */
+function verdictCacheKey(refHash: string, actualHash: string, o: LaytestOptions): string {
+  const lyp = o.render?.lyp && existsSync(o.render.lyp) ? fileContentHash(null, o.render.lyp) : null
+  const relevant = {
+    tolerance: o.tolerance, layers: o.layers, ignoreLabels: o.ignoreLabels, missingLayer: o.missingLayer, topA: o.topA, topB: o.topB,
+    dbuRounding: o.dbuRounding, compare: o.compare ?? 'xor',
+    pixel: o.compare === 'pixel' || o.compare === 'both' ? { pixel: o.pixel, size: o.render?.size, lyp } : null,
+  }
+  return `verdict\0${VERSION}\0${CACHE_FORMAT_VERSION}\0${refHash}\0${actualHash}\0${JSON.stringify(relevant)}`
 }
 
 /** Appends the assertion to <resultsDir>/.assertions/<pid>.jsonl (read by the reporter after the run). */

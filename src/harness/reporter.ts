@@ -11,6 +11,7 @@
  */
 import { clearRecords, removeUnused, writeRunReport, type ReportOptions, type RunSummary } from './report.js'
 import { openDiffHook } from './open-diff.js'
+import { CacheStore } from '../cache/store.js'
 
 export interface LaytestReporterOptions extends ReportOptions {
   /** Delete references that no assertion used (only sensible after a run of every test file). */
@@ -26,13 +27,15 @@ export default class LaytestReporter {
 
   onTestRunStart(): void {
     clearRecords(this.opts)
+    new CacheStore({ root: this.opts.root }).resetRecorded()
   }
 
   async onTestRunEnd(): Promise<void> {
     const s: RunSummary = writeRunReport(this.opts)
     if (s.total === 0) return
     const out = this.opts.resultsDir ?? 'laytest-results'
-    const lines = [`laytest: ${s.failed} failed, ${s.passed} passed, ${s.written} written, ${s.updated} updated — report: ${out}/index.html`]
+    const cached = s.assertions.filter((a) => a.cached).length
+    const lines = [`laytest: ${s.failed} failed, ${s.passed} passed${cached ? ` (${cached} from the session cache)` : ''}, ${s.written} written, ${s.updated} updated — report: ${out}/index.html`]
     if (s.unused.length) {
       if (this.opts.removeUnused) {
         removeUnused(s, this.opts)

@@ -1,0 +1,2 @@
+/** A user-facing error: printed as one line, exit code 2. */
+export class UsageError extends Error {}
