@@ -10,8 +10,13 @@ import { dumpLayout } from './helpers/structural.js'
 
 const BIN = join(ROOT, 'dist/cli/main.js')
 
+/** Runs the bin; the session cache is off unless a test turns it on (results must not depend on earlier runs). */
 function run(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8' })
+  return runEnv({ LAYTEST_CACHE: '0' }, ...args)
+}
+
+function runEnv(env: Record<string, string>, ...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } })
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -203,6 +208,26 @@ describe('laytest CLI (the built bin)', () => {
       const f = `ring-v2-${k}.png`
       expect(readFileSync(join(dir, f)).equals(readFileSync(join(ROOT, 'docs/images', f))), `${f}: re-run the command in docs/render.md`).toBe(true)
     }
+  })
+
+  it('diff answers from the session cache when both files are unchanged; a changed file is compared again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'laytest-cli-'))
+    const env = { LAYTEST_SESSION_DIR: join(dir, 'cache') }
+    const b = join(dir, 'b.gds')
+    writeFileSync(b, readFileSync(join(ROOT, 'examples/ring-v2.gds')))
+    const first = runEnv(env, 'diff', 'examples/ring.gds', b, '--json')
+    expect(first.code).toBe(1)
+    expect(JSON.parse(first.stdout).cached).toBeUndefined()
+    const second = runEnv(env, 'diff', 'examples/ring.gds', b, '--json')
+    expect(second.code).toBe(1)
+    expect(JSON.parse(second.stdout)).toMatchObject({ cached: true, equal: false, layers: JSON.parse(first.stdout).layers })
+    // now b is the reference itself: another content, another key
+    writeFileSync(b, readFileSync(join(ROOT, 'examples/ring.gds')))
+    const third = runEnv(env, 'diff', 'examples/ring.gds', b)
+    expect(third.code).toBe(0)
+    expect(third.stdout).not.toMatch(/session cache/)
+    expect(runEnv(env, 'diff', 'examples/ring.gds', b).stdout).toMatch(/from the session cache/)
+    expect(JSON.parse(runEnv(env, 'cache', 'stats', '--json').stdout).hits).toBeGreaterThan(0)
   })
 
   it('the README diff example runs on the shipped files', () => {

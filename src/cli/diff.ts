@@ -1,7 +1,9 @@
-import { diffLayouts, writeXorGds, type DiffOptions } from '../diff/index.js'
+import { diffLayouts, writeXorGds, type DiffOptions, type DiffResult } from '../diff/index.js'
 import type { Layout } from '../layout/layout.js'
 import { readLayouts } from '../layout/read-parallel.js'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { CACHE_FORMAT_VERSION, CacheStore } from '../cache/store.js'
+import { fileContentHash } from '../cache/keys.js'
 import { basename, join } from 'node:path'
 import { writeFileAtomic } from '../layout/gdsio.js'
 import { readLyp } from '../render/lyp.js'
@@ -22,6 +24,8 @@ export interface DiffCommandOptions extends DiffOptions {
   lyp?: string
   /** Artifacts folder: images, xor.gds and report.json. */
   out?: string
+  /** Use the session cache (default true; LAYTEST_CACHE=0 turns it off). */
+  cache?: boolean
 }
 
 export interface DiffCommandResult {
@@ -29,10 +33,32 @@ export interface DiffCommandResult {
   equal: boolean
 }
 
+/** Cache key of a diff result: both files' contents, the options that shape the result, laytest's version. */
+function resultCacheKey(store: CacheStore, fileA: string, fileB: string, o: DiffCommandOptions): string {
+  const relevant = {
+    tolerance: o.tolerance, layers: o.layers, ignoreLabels: o.ignoreLabels, missingLayer: o.missingLayer, topA: o.topA, topB: o.topB,
+    dbuRounding: o.dbuRounding, areas: o.areas, maxBoxes: o.maxBoxes, prune: o.prune, tileShapes: o.tileShapes,
+  }
+  return `diff\0${VERSION}\0${CACHE_FORMAT_VERSION}\0${fileContentHash(store, fileA)}\0${fileContentHash(store, fileB)}\0${JSON.stringify(relevant)}`
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+
 /** `laytest diff A B`: the text (or JSON) to print and the verdict. */
 export async function diffCommand(fileA: string, fileB: string, opts: DiffCommandOptions): Promise<DiffCommandResult> {
   const t0 = performance.now()
   if (opts.out) mkdirSync(opts.out, { recursive: true })
+  // the session cache decides when nothing but the verdict is wanted and both files were compared before
+  const artifacts = !!(opts.output || opts.out || opts.images)
+  const store = opts.cache !== false && process.env.LAYTEST_CACHE !== '0' && !artifacts && existsSync(fileA) && existsSync(fileB) ? new CacheStore() : null
+  const key = store ? resultCacheKey(store, fileA, fileB, opts) : null
+  const hit = store && key ? store.getJson<DiffResult>(key) : null
+  if (hit) {
+    store!.recordStats()
+    const wall = performance.now() - t0
+    if (opts.json) return { text: JSON.stringify({ a: fileA, b: fileB, ...hit, cached: true }, null, 1) + '\n', equal: hit.equal }
+    return { text: summaryText(fileA, fileB, hit, undefined, wall) + '(from the session cache: both files unchanged since they were compared)\n', equal: hit.equal }
+  }
   const [a, b] = (await readLayouts([fileA, fileB])) as [Layout, Layout]
   const read = performance.now() - t0
   // a progress line on a terminal; nothing when piped
@@ -43,6 +69,10 @@ export async function diffCommand(fileA: string, fileB: string, opts: DiffComman
   if (tty) process.stderr.write('\r\x1b[K')
   if (output) await writeXorGds(outcome, output, { inputs: !!opts.withInputs })
   if (opts.out) writeFileAtomic(join(opts.out, 'report.json'), JSON.stringify(outcome.result, null, 1) + '\n')
+  if (store && key) {
+    store.putJson(key, outcome.result)
+    store.recordStats()
+  }
   let images: DiffImages | null = null
   const imageDir = opts.images ?? opts.out
   if (imageDir) {

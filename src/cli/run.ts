@@ -44,6 +44,7 @@ commands:
       --with-inputs                    with -o: also A and B on layers L+1000 and L+2000
       --workers N                      threads for large XORs (default: every core, at most 4; 0: none)
       --out DIR                        artifacts: images, xor.gds and report.json in DIR
+      --no-cache                       do not use the session cache (it answers when both files are unchanged)
       --open-diff                      show the difference in the viewer (see laytest viewer)
       --images DIR [--name N]          write N-expected/-actual/-diff/-composite/-xor.png (default N: B's name)
       --size PX, --lyp FILE            image size (long side, default 1024) and KLayout layer properties
@@ -85,7 +86,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
             layers: { type: 'string' }, 'exclude-layers': { type: 'string' }, map: { type: 'string' },
             labels: { type: 'boolean' }, 'missing-layer': { type: 'string' }, areas: { type: 'boolean' },
             'dbu-rounding': { type: 'boolean' }, output: { type: 'string', short: 'o' }, 'with-inputs': { type: 'boolean' },
-            workers: { type: 'string' }, images: { type: 'string' }, out: { type: 'string' }, 'open-diff': { type: 'boolean' }, name: { type: 'string' }, size: { type: 'string' }, lyp: { type: 'string' },
+            workers: { type: 'string' }, images: { type: 'string' }, out: { type: 'string' }, 'open-diff': { type: 'boolean' }, 'no-cache': { type: 'boolean' }, name: { type: 'string' }, size: { type: 'string' }, lyp: { type: 'string' },
           },
         })
         if (positionals.length !== 2) throw new UsageError('diff takes two files: laytest diff A B')
@@ -111,7 +112,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
           layers: { include: list(values.layers), exclude: list(values['exclude-layers']), map },
           ignoreLabels: !values.labels, missingLayer: ml as 'empty' | 'error' | undefined, areas: !!values.areas,
           dbuRounding: !!values['dbu-rounding'], output: values.output, withInputs: !!values['with-inputs'], workers,
-          images: values.images, out: values.out, name: values.name, size: parseSize(values.size), lyp: values.lyp,
+          images: values.images, out: values.out, name: values.name, size: parseSize(values.size), lyp: values.lyp, cache: !values['no-cache'],
         })
         io.stdout.write(res.text)
         if (values['open-diff'] && !res.equal) await openDiffHook([{ test: 'laytest diff', file: positionals[0]!, name: basename(positionals[1]!), reference: positionals[0]!, status: 'failed', results: values.out }], {})
