@@ -132,3 +132,38 @@ describe('the matcher with the cache', () => {
     expect((await execa(process.execPath, [bin, 'cache', 'nope'], { reject: false })).exitCode).toBe(2)
   })
 })
+
+describe('saveSession / loadSession (kfactory-style, for scripts)', () => {
+  test('round trip; only= saves what one top cell needs; a damaged file is left out; a missing session is silent unless asked', async () => {
+    const { saveSession, loadSession } = await import('../src/cache/index.js')
+    const { dumpLayout } = await import('./helpers/structural.js')
+    const dir = tmp()
+    const ly = new Layout({ name: 'PDK' })
+    const leaf = ly.newCell('leaf').addBox(1, 0, 0, 10, 10)
+    const a = ly.newCell('A')
+    a.place(leaf, { x: 5, y: 5, rotation: 90 })
+    ly.newCell('B').addBox(2, 0, 0, 3, 3)
+    saveSession({ dir, layouts: [ly] })
+    const back = loadSession({ dir }).get('PDK')!
+    expect(dumpLayout(back)).toEqual(dumpLayout(ly))
+
+    saveSession({ dir, layouts: [ly], only: a })
+    expect([...loadSession({ dir }).get('PDK')!.cells.keys()].sort()).toEqual(['A', 'leaf'])
+
+    const gz = join(dir, 'layouts/PDK/cells.gds.gz')
+    writeFileSync(gz, readFileSync(gz).subarray(0, 20))
+    expect(loadSession({ dir }).has('PDK')).toBe(false)
+
+    const errors: string[] = []
+    const orig = process.stderr.write.bind(process.stderr)
+    process.stderr.write = ((s: string) => (errors.push(String(s)), true)) as typeof process.stderr.write
+    try {
+      expect(loadSession({ dir: join(dir, 'none') }).size).toBe(0)
+      expect(errors).toEqual([])
+      loadSession({ dir: join(dir, 'none'), warnMissingDir: true })
+      expect(errors.join('')).toMatch(/no saved session in/)
+    } finally {
+      process.stderr.write = orig
+    }
+  })
+})
