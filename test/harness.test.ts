@@ -144,17 +144,28 @@ const ly = new Layout(); ly.newCell('TOP').addBox(1, 0, 0, 100, 100); writeLayou
 })
 
 describe('laytest test: the project\'s vitest, --open-diff', () => {
-  test('passes vitest\'s exit code through and hands failures to the open-diff hook', async () => {
-    const dir = project({ 'chip.test.mjs': CHIP_TEST })
-    const bin = join(ROOT, 'dist/cli/main.js')
-    const run = (env: Record<string, string>, ...args: string[]) =>
-      execa(process.execPath, [bin, 'test', ...args], { cwd: dir, reject: false, all: true, extendEnv: false, env: { PATH: process.env.PATH ?? '', CI: '', NO_COLOR: '1', ...env } })
-    expect((await run({})).exitCode).toBe(0)
-    const failing = await run({ W: '1200' }, '--open-diff')
-    expect(failing.exitCode).toBe(1)
-    expect(failing.all).toMatch(/--open-diff: .*\n\s+reference\/chip\.test\.mjs\/ring-chip\.gds\s+laytest-results\/.*\/xor\.gds/)
-    // without --open-diff the hook stays quiet
-    expect((await run({ W: '1200' })).all).not.toMatch(/--open-diff/)
+  test('passes vitest\'s exit code through and sends the failures to the viewer once, after the run', async () => {
+    const { startViewerServer } = await import('../src/ipc/index.js')
+    const { server, port } = await startViewerServer({ port: 0 })
+    try {
+      const dir = project({ 'chip.test.mjs': CHIP_TEST })
+      const bin = join(ROOT, 'dist/cli/main.js')
+      const run = (env: Record<string, string>, ...args: string[]) =>
+        execa(process.execPath, [bin, 'test', ...args], { cwd: dir, reject: false, all: true, extendEnv: false, env: { PATH: process.env.PATH ?? '', CI: '', NO_COLOR: '1', LAYTEST_VIEWER: `127.0.0.1:${port}`, ...env } })
+      expect((await run({})).exitCode).toBe(0)
+      expect(server.items).toHaveLength(0)
+      const failing = await run({ W: '1200' }, '--open-diff')
+      expect(failing.exitCode).toBe(1)
+      expect(failing.all).toMatch(/1 failure\(s\) sent to the laytest viewer at 127\.0\.0\.1:\d+/)
+      expect(server.items).toHaveLength(1)
+      expect(server.items[0]).toMatchObject({ kind: 'diff', title: 'chip.test.mjs › ring chip' })
+      expect(Object.keys(server.items[0]!.files).sort()).toEqual(['reference', 'test', 'xor'])
+      // without --open-diff nothing is sent
+      await run({ W: '1200' })
+      expect(server.items).toHaveLength(1)
+    } finally {
+      await server.close()
+    }
   }, 60_000)
 })
 

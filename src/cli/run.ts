@@ -3,8 +3,10 @@ import { GdsError } from '../gds/errors.js'
 import { DiffError } from '../diff/index.js'
 import { LypError } from '../render/lyp.js'
 import { diffCommand } from './diff.js'
-import { basename } from 'node:path'
-import { openDiffHook } from '../harness/open-diff.js'
+import { basename, resolve } from 'node:path'
+import { connectViewer } from '../ipc/client.js'
+import type { DiffMessage } from '../ipc/protocol.js'
+import { openDiffCommand, serveCommand } from './viewer.js'
 import { infoCommand } from './info.js'
 import { runVitest } from './test.js'
 import { cacheCommand } from './cache.js'
@@ -59,6 +61,8 @@ commands:
   cache stats|clear|prune [--json]     the session cache (build/session/laytest): entries, size, hits and
                                        misses of the last run; clear it; evict down to the size cap
       --dir D, --max-bytes N           another cache folder (or LAYTEST_SESSION_DIR); the cap for prune
+  serve [--port P] [--host H]          the viewer server (IPC on 11078, lyipc-compatible; port 0: any free one)
+  open-diff [summary.json]             send the failures of the last test run to the viewer (started if needed)
   help                                 this text
 `
 
@@ -115,12 +119,28 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
           images: values.images, out: values.out, name: values.name, size: parseSize(values.size), lyp: values.lyp, cache: !values['no-cache'],
         })
         io.stdout.write(res.text)
-        if (values['open-diff'] && !res.equal) await openDiffHook([{ test: 'laytest diff', file: positionals[0]!, name: basename(positionals[1]!), reference: positionals[0]!, status: 'failed', results: values.out }], {})
+        if (values['open-diff'] && !res.equal) {
+          const a = resolve(positionals[0]!), b = resolve(positionals[1]!)
+          const xor = values.out ? resolve(values.out, 'xor.gds') : values.output ? resolve(values.output) : undefined
+          io.stdout.write(await sendDiff({ reference: a, test: b, xor, title: `${basename(a)} vs ${basename(b)}` }))
+        }
         return res.equal ? EXIT_OK : EXIT_DIFFERENT
       }
       case 'cache': {
         const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' }, dir: { type: 'string' }, 'max-bytes': { type: 'string' } } })
         io.stdout.write(cacheCommand(positionals[0], { json: !!values.json, dir: values.dir, maxBytes: values['max-bytes'] === undefined ? undefined : Number(values['max-bytes']) }))
+        return EXIT_OK
+      }
+      case 'serve': {
+        const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, host: { type: 'string' } } })
+        const port = values.port === undefined ? undefined : Number(values.port)
+        if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError(`--port wants 0..65535 (got "${values.port}")`)
+        await serveCommand({ port, host: values.host }, io.stdout)
+        return EXIT_OK
+      }
+      case 'open-diff': {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { port: { type: 'string' }, host: { type: 'string' } } })
+        io.stdout.write(await openDiffCommand(positionals[0], { port: values.port ? Number(values.port) : undefined, host: values.host }))
         return EXIT_OK
       }
       case 'test': {
@@ -166,6 +186,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     io.stderr.write(`laytest: ${oneLine(e)}\n`)
     return EXIT_ERROR
   }
+}
+
+async function sendDiff(d: DiffMessage): Promise<string> {
+  const v = await connectViewer()
+  await v.diff(d)
+  return `laytest: sent to the viewer at ${v.host}:${v.port}\n`
 }
 
 function parseSize(v: string | undefined): number | undefined {

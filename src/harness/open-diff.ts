@@ -1,10 +1,13 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { execa } from 'execa'
 import type { AssertionRecord } from './matcher.js'
 import type { ReportOptions } from './report.js'
 
 /**
- * Where failures go with --open-diff / LAYTEST_OPEN_DIFF=1: a function that sends them to the viewer. The IPC
- * layer registers the real sender (setOpenDiffSender); until then failures are listed with their XOR files so a
- * person can open them.
+ * Where failures go with --open-diff / LAYTEST_OPEN_DIFF=1. The harness does not import the IPC layer (it sits
+ * above it): it runs the bin's `open-diff` command, or a sender registered with setOpenDiffSender.
  */
 export type OpenDiffSender = (failures: AssertionRecord[], opts: ReportOptions) => Promise<void>
 
@@ -14,8 +17,22 @@ export function setOpenDiffSender(s: OpenDiffSender | null): void {
   sender = s
 }
 
+/**
+ * Sends the failures of a run to the viewer: a registered sender, else the laytest bin's `open-diff` command on
+ * the run's summary.json (it connects, or launches `laytest serve`). If that fails, the files are listed so a
+ * person can open them.
+ */
 export async function openDiffHook(failures: AssertionRecord[], opts: ReportOptions): Promise<void> {
   if (!failures.length) return
   if (sender) return sender(failures, opts)
-  process.stdout.write(`laytest: --open-diff: no viewer connection available; open these in KLayout:\n${failures.map((f) => `  ${f.reference}  ${f.results ?? ''}/xor.gds`).join('\n')}\n`)
+  const root = opts.root ?? process.cwd()
+  const summary = join(root, opts.resultsDir ?? 'laytest-results', 'summary.json')
+  const bin = fileURLToPath(new URL('../cli/main.js', import.meta.url))
+  const r = existsSync(bin) ? await execa(process.execPath, [bin, 'open-diff', summary], { cwd: root, reject: false, all: true }) : null
+  if (r && r.exitCode === 0) {
+    process.stdout.write(r.stdout)
+    return
+  }
+  process.stdout.write(`laytest: --open-diff: the viewer could not be reached${r ? ` (${(r.all ?? '').trim().split('\n').pop()})` : ''}; open these in KLayout:\n` +
+    failures.map((f) => `  ${f.reference}  ${f.results ?? ''}/xor.gds`).join('\n') + '\n')
 }
