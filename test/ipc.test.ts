@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { request } from 'node:http'
 import { connect, createServer, type AddressInfo, type Server } from 'node:net'
 import { join } from 'node:path'
 import { execa } from 'execa'
@@ -148,3 +149,40 @@ describe('reliability', () => {
     expect(JSON.parse(await exchange('127.0.0.1', port, '{"cmd":"hello"}')).ok).toBe(true)
   })
 })
+
+describe('the web viewer over HTTP', () => {
+  test('token, Host header and registered files only', async () => {
+    const { ViewerHttp } = await import('../src/ipc/http.js')
+    const { server } = await server_()
+    const web = new ViewerHttp(server)
+    const url = await web.listen()
+    try {
+      const base = new URL(url)
+      const get = (path: string, host?: string): Promise<{ status: number; body: string }> =>
+        new Promise((resolve, reject) => {
+          const req = request({ host: base.hostname, port: base.port, path, headers: host ? { host } : {} }, (res) => {
+            let body = ''
+            res.on('data', (d) => (body += d))
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+          })
+          req.on('error', reject)
+          req.end()
+        })
+      expect((await get(base.pathname)).status).toBe(200)
+      expect((await get(`${base.pathname}api/items`, 'evil.example')).status).toBe(403)
+      expect((await get('/0123456789abcdef0123456789abcdef/api/items')).status).toBe(404)
+      expect((await get(`${base.pathname}render/reference/1`)).status).toBe(404) // nothing registered yet
+      expect((await get(`${base.pathname}../../etc/passwd`)).status).toBe(404)
+      await server.json(JSON.stringify({ cmd: 'diff', reference: GDS, test: GDS2 }))
+      const item = JSON.parse((await get(`${base.pathname}api/item/1`)).body)
+      expect(item.clusters.length).toBeGreaterThan(0)
+      expect((await get(`${base.pathname}render/overlay/1?w=200&h=100`)).status).toBe(200)
+    } finally {
+      await web.close()
+    }
+  })
+})
+
+async function server_(): Promise<{ server: ViewerServer; port: number }> {
+  return server()
+}

@@ -6,7 +6,7 @@ import { diffCommand } from './diff.js'
 import { basename, resolve } from 'node:path'
 import { connectViewer } from '../ipc/client.js'
 import type { DiffMessage } from '../ipc/protocol.js'
-import { openDiffCommand, serveCommand } from './viewer.js'
+import { openCommand, openDiffCommand, serveCommand } from './viewer.js'
 import { infoCommand } from './info.js'
 import { runVitest } from './test.js'
 import { cacheCommand } from './cache.js'
@@ -61,7 +61,10 @@ commands:
   cache stats|clear|prune [--json]     the session cache (build/session/laytest): entries, size, hits and
                                        misses of the last run; clear it; evict down to the size cap
       --dir D, --max-bytes N           another cache folder (or LAYTEST_SESSION_DIR); the cap for prune
-  serve [--port P] [--host H]          the viewer server (IPC on 11078, lyipc-compatible; port 0: any free one)
+  serve [--port P] [--host H]          the viewer: IPC on 11078 (lyipc-compatible; 0: any free port) and a web
+        [--http-port Q] [--lyp F]      viewer on Q (default: a free port); the URL is printed (--print-url)
+        [--no-http] [--print-url]
+  open                                 the web viewer in your browser (starts laytest serve if needed)
   open-diff [summary.json]             send the failures of the last test run to the viewer (started if needed)
   help                                 this text
 `
@@ -132,10 +135,19 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         return EXIT_OK
       }
       case 'serve': {
+        const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, host: { type: 'string' }, 'http-port': { type: 'string' }, lyp: { type: 'string' }, 'no-http': { type: 'boolean' }, 'print-url': { type: 'boolean' } } })
+        const portOf = (v: string | undefined, what: string): number | undefined => {
+          if (v === undefined) return undefined
+          const n = Number(v)
+          if (!(Number.isInteger(n) && n >= 0 && n < 65536)) throw new UsageError(`${what} wants 0..65535 (got "${v}")`)
+          return n
+        }
+        await serveCommand({ port: portOf(values.port, '--port'), host: values.host, httpPort: portOf(values['http-port'], '--http-port'), lyp: values.lyp, http: !values['no-http'] }, io.stdout)
+        return EXIT_OK
+      }
+      case 'open': {
         const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, host: { type: 'string' } } })
-        const port = values.port === undefined ? undefined : Number(values.port)
-        if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError(`--port wants 0..65535 (got "${values.port}")`)
-        await serveCommand({ port, host: values.host }, io.stdout)
+        io.stdout.write(await openCommand({ port: values.port ? Number(values.port) : undefined, host: values.host }))
         return EXIT_OK
       }
       case 'open-diff': {

@@ -3,13 +3,34 @@ import { resolve } from 'node:path'
 import type { AssertionRecord } from '../harness/matcher.js'
 import { connectViewer, type ViewerOptions } from '../ipc/client.js'
 import { startViewerServer } from '../ipc/server.js'
+import { ViewerHttp } from '../ipc/http.js'
+import { readLyp } from '../render/lyp.js'
+import { execa } from 'execa'
 import { UsageError } from './errors.js'
 
-/** `laytest serve`: runs the viewer server until a shutdown request (or the process is stopped). */
-export async function serveCommand(opts: { port?: number; host?: string }, out: { write(s: string): unknown }): Promise<void> {
+/** `laytest serve`: the IPC server and the web viewer, until a shutdown request (or the process is stopped). */
+export async function serveCommand(opts: { port?: number; host?: string; httpPort?: number; lyp?: string; http?: boolean }, out: { write(s: string): unknown }): Promise<void> {
   const { server, host, port } = await startViewerServer({ port: opts.port, host: opts.host })
-  out.write(`laytest viewer listening on ${host}:${port}\n`)
+  let url = ''
+  if (opts.http !== false) {
+    const web = new ViewerHttp(server, { port: opts.httpPort, host: opts.host, styles: opts.lyp ? readLyp(opts.lyp) : undefined })
+    url = await web.listen()
+    server.viewerUrl = url
+  }
+  out.write(`laytest viewer: IPC on ${host}:${port}${url ? `, web viewer ${url}` : ''}\n`)
   await new Promise<void>((r) => server.once('closed', () => r()))
+}
+
+/** `laytest open`: the web viewer in the user's browser (the server is started if needed). */
+export async function openCommand(opts: ViewerOptions): Promise<string> {
+  const v = await connectViewer(opts)
+  const url = (await v.request({ cmd: 'hello' })).url
+  if (typeof url !== 'string' || !url) throw new UsageError(`the viewer at ${v.host}:${v.port} has no web page (started with --no-http?)`)
+  const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open'
+  const child = execa(opener, [url], { detached: true, stdio: 'ignore', reject: false })
+  child.unref()
+  void child.catch(() => {})
+  return `${url}\n`
 }
 
 /** Sends failures (records of a run's summary.json) to the viewer as diffs; returns a line saying where. */

@@ -37,6 +37,8 @@ export class ViewerServer extends EventEmitter {
   private seq = 0
   private readonly sockets = new Set<Socket>()
   focus: { cell?: string; window?: number[] } = {}
+  /** The web viewer's URL, when one runs next to the IPC port. */
+  viewerUrl: string | null = null
 
   constructor(private readonly opts: ServerOptions = {}) {
     super()
@@ -134,7 +136,7 @@ export class ViewerServer extends EventEmitter {
     if (!req || typeof req !== 'object' || typeof req.cmd !== 'string') return reply({ ok: false, error: 'a request needs "cmd"' })
     switch (req.cmd) {
       case 'hello':
-        return reply({ ok: true, server: 'laytest', protocol: PROTOCOL_VERSION, pid: process.pid, capabilities: ['load', 'reload', 'diff', 'focus', 'clear', 'list', 'shutdown'] })
+        return reply({ ok: true, server: 'laytest', protocol: PROTOCOL_VERSION, pid: process.pid, url: this.viewerUrl, capabilities: ['load', 'reload', 'diff', 'focus', 'clear', 'list', 'shutdown'] })
       case 'load': {
         const path = String(req.path ?? '')
         if (!isAbsolute(path) || !existsSync(path)) return reply({ ok: false, error: `no such file: ${path}` })
