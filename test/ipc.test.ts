@@ -186,3 +186,27 @@ describe('the web viewer over HTTP', () => {
 async function server_(): Promise<{ server: ViewerServer; port: number }> {
   return server()
 }
+
+describe('show, trace, animate', () => {
+  test('send layouts to the viewer as a generator runs', async () => {
+    const { show, trace, animate } = await import('../src/ipc/index.js')
+    const { Layout } = await import('../src/layout/index.js')
+    const { server: s, port } = await server()
+    const ly = new Layout({ name: 'GEN' })
+    const top = ly.newCell('TOP').addBox(1, 0, 0, 10, 10)
+    await show(ly, { port, launch: false })
+    expect(s.items.at(-1)).toMatchObject({ kind: 'load', title: expect.stringMatching(/GEN\.gds$/) })
+    const step = await trace(ly, { port, launch: false })
+    top.addBox(2, 0, 0, 5, 5)
+    await step('added 2/0')
+    expect(s.items.at(-1)!.title).toBe('added 2/0')
+    const frames = [1, 2, 3].map((w) => {
+      const f = new Layout()
+      f.newCell('TOP').addBox(1, 0, 0, w * 10, 10)
+      return f
+    })
+    const before = s.items.length
+    await animate(frames, { port, launch: false, fps: 50 })
+    expect(s.items.slice(before).map((i) => i.title)).toEqual(['frame 1/3', 'frame 2/3', 'frame 3/3'])
+  })
+})
