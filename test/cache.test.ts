@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execa } from 'execa'
@@ -165,5 +165,38 @@ describe('saveSession / loadSession (kfactory-style, for scripts)', () => {
     } finally {
       process.stderr.write = orig
     }
+  })
+})
+
+describe('failures from the cache', () => {
+  test('the same failure again: message and artifacts from the cache; damaged entries are recomputed', async () => {
+    const root = tmp()
+    const cacheDir = join(root, 'cache')
+    const testPath = join(root, 'f.test.ts')
+    const chip = (w: number): Layout => {
+      const ly = new Layout()
+      ly.newCell('TOP').addBox(1, 0, 0, w, 1000).addBox(2, 0, 0, 100, 100)
+      return ly
+    }
+    const ref = referencePath({ root }, testPath, 'chip')
+    mkdirSync(join(ref, '..'), { recursive: true })
+    writeFileSync(ref, writeLayout(chip(1000)))
+    let n = 0
+    const check = async () => toMatchReference.call({ testPath, currentTestName: `t${n++}`, snapshotState: { snapshotUpdateState: 'none' as const } }, chip(1001), 'chip', { root, cache: { dir: cacheDir }, render: { size: 128 } })
+    const first = await check()
+    expect(first.pass).toBe(false)
+    expect(first.message()).toMatch(/Compared 1 of 1 cell\(s\)/)
+    expect(first.message()).not.toMatch(/session cache/)
+    const results = join(root, 'laytest-results')
+    rmSync(results, { recursive: true })
+    const second = await check()
+    expect(second.pass).toBe(false)
+    expect(second.message()).toMatch(/from the session cache: the same layouts and options failed before/)
+    const folder = join(results, readdirSync(results).find((f) => f !== '.assertions')!)
+    for (const f of ['actual.gds', 'xor.gds', 'report.json', 'layout-composite.png', 'layout-xor.png']) expect(statSync(join(folder, f)).size, f).toBeGreaterThan(0)
+    for (const f of entryFiles(cacheDir)) truncateSync(f, 5)
+    const third = await check()
+    expect(third.pass).toBe(false)
+    expect(third.message()).not.toMatch(/session cache/)
   })
 })

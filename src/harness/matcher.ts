@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { diffLayouts, writeXorGds, type DiffOutcome } from '../diff/index.js'
 import { GdsError } from '../gds/errors.js'
@@ -133,6 +133,20 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
     return { pass: true, message: () => `laytest: wrote reference ${shownRef}` }
   }
 
+  let verdictKey = c.verdictKey
+  if (cache && c.refHash) {
+    verdictKey ??= verdictCacheKey(c.refHash, sha256(actual.bytes), opts)
+    if (cache.get(verdictKey)) {
+      record({ status: 'passed', cached: true })
+      return { pass: true, message: () => `laytest: ${shownRef} matches (session cache)` }
+    }
+    // the same failure as last time: its message and artifacts come from the cache, nothing is compared
+    if (mode !== 'all') {
+      const again = restoreFailure(cache, verdictKey, folder, actual.bytes)
+      if (again) return fail(`${again.message}\n(from the session cache: the same layouts and options failed before)`, { results: relative(root, folder), images: again.images, layers: again.layers, cached: true })
+    }
+  }
+
   let reference: Layout
   try {
     reference = readLayout(readFileSync(refPath), { file: shownRef })
@@ -141,14 +155,6 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
     throw e
   }
 
-  let verdictKey = c.verdictKey
-  if (cache && c.refHash) {
-    verdictKey ??= verdictCacheKey(c.refHash, sha256(actual.bytes), opts)
-    if (cache.get(verdictKey)) {
-      record({ status: 'passed', cached: true })
-      return { pass: true, message: () => `laytest: ${shownRef} matches (session cache)` }
-    }
-  }
   const outcome = await diffLayouts(reference, actual.layout, { ...opts, keepInputs: false })
   const r = outcome.result
   let pass = r.equal
@@ -178,13 +184,48 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
     `laytest: layout differs from reference ${shownRef}`,
     '',
     summaryText(shownRef, actual.label, r, undefined).trimEnd(),
+    '',
+    `Compared ${r.comparedCells.length} of ${reference.cells.size} cell(s); the others are stored identically in both.`,
   ]
   if (images && !images.pixels.pass) lines.push(`pixels: ${images.pixels.diffPixels} differ (${(images.pixels.diffRatio * 100).toFixed(3)} %)`)
   lines.push('', `artifacts: ${rel(folder)}/`)
   if (images) lines.push(`  ${rel(images.files.composite)}`, `  ${rel(images.files.xor)}`)
   lines.push(`  ${rel(join(folder, 'xor.gds'))}  ${rel(join(folder, 'actual.gds'))}  ${rel(join(folder, 'report.json'))}`)
   lines.push('', 'Run vitest with -u to accept the new layout as the reference.')
-  return fail(lines.join('\n'), { results: rel(folder), images: images ? mapFiles(images.files, rel) : undefined, layers })
+  const message = lines.join('\n')
+  const imageFiles = images ? mapFiles(images.files, rel) : undefined
+  if (cache && verdictKey) rememberFailure(cache, verdictKey, folder, { message, images: imageFiles, layers })
+  return fail(message, { results: rel(folder), images: imageFiles, layers })
+}
+
+interface CachedFailure {
+  message: string
+  images?: DiffImages['files']
+  layers: AssertionRecord['layers']
+  files: string[]
+}
+
+/** Stores a failure's message and artifact files (all but actual.gds, which is the input itself). */
+function rememberFailure(cache: CacheStore, key: string, folder: string, f: Omit<CachedFailure, 'files'>): void {
+  const files = readdirSync(folder).filter((n) => n !== 'actual.gds')
+  for (const n of files) cache.put(`${key}\0failure-file\0${n}`, readFileSync(join(folder, n)))
+  cache.putJson(`${key}\0failure`, { ...f, files })
+}
+
+/** Writes a remembered failure's artifacts back; null when anything is missing or damaged (then it is recomputed). */
+function restoreFailure(cache: CacheStore, key: string, folder: string, actualBytes: Uint8Array): CachedFailure | null {
+  const f = cache.getJson<CachedFailure>(`${key}\0failure`)
+  if (!f || !Array.isArray(f.files)) return null
+  const contents: Array<[string, Buffer]> = []
+  for (const n of f.files) {
+    const b = cache.get(`${key}\0failure-file\0${n}`)
+    if (!b) return null
+    contents.push([n, b])
+  }
+  mkdirSync(folder, { recursive: true })
+  for (const [n, b] of contents) writeFileAtomic(join(folder, n), b)
+  writeFileAtomic(join(folder, 'actual.gds'), actualBytes)
+  return f
 }
 
 function mapFiles(f: DiffImages['files'], rel: (p: string) => string): DiffImages['files'] {
