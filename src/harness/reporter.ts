@@ -31,6 +31,8 @@ export default class LaytestReporter {
   }
 
   async onTestRunEnd(): Promise<void> {
+    // keep the session cache under its size cap (least recently used entries go first)
+    new CacheStore({ root: this.opts.root }).prune()
     const s: RunSummary = writeRunReport(this.opts)
     if (s.total === 0) return
     const out = this.opts.resultsDir ?? 'laytest-results'
