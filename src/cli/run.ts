@@ -6,7 +6,7 @@ import { diffCommand } from './diff.js'
 import { basename, resolve } from 'node:path'
 import { connectViewer } from '../ipc/client.js'
 import type { DiffMessage } from '../ipc/protocol.js'
-import { openCommand, openDiffCommand, serveCommand } from './viewer.js'
+import { klayoutInstallCommand, openCommand, openDiffCommand, serveCommand } from './viewer.js'
 import { infoCommand } from './info.js'
 import { runVitest } from './test.js'
 import { cacheCommand } from './cache.js'
@@ -47,7 +47,8 @@ commands:
       --workers N                      threads for large XORs (default: every core, at most 4; 0: none)
       --out DIR                        artifacts: images, xor.gds and report.json in DIR
       --no-cache                       do not use the session cache (it answers when both files are unchanged)
-      --open-diff                      show the difference in the viewer (see laytest viewer)
+      --open-diff [--viewer klayout]   show the difference in the viewer (laytest serve, or KLayout with
+                                       laytest's macro; started if nothing listens)
       --images DIR [--name N]          write N-expected/-actual/-diff/-composite/-xor.png (default N: B's name)
       --size PX, --lyp FILE            image size (long side, default 1024) and KLayout layer properties
   test [vitest args] [--open-diff]     run vitest (the project's own); --open-diff sends failures to the viewer
@@ -65,6 +66,8 @@ commands:
         [--http-port Q] [--lyp F]      viewer on Q (default: a free port); the URL is printed (--print-url)
         [--no-http] [--print-url]
   open                                 the web viewer in your browser (starts laytest serve if needed)
+  klayout install [--dir D]            laytest's macro into KLayout (~/.klayout/pymacros): KLayout then shows
+                                       diffs sent with --open-diff --viewer klayout
   open-diff [summary.json]             send the failures of the last test run to the viewer (started if needed)
   help                                 this text
 `
@@ -93,7 +96,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
             layers: { type: 'string' }, 'exclude-layers': { type: 'string' }, map: { type: 'string' },
             labels: { type: 'boolean' }, 'missing-layer': { type: 'string' }, areas: { type: 'boolean' },
             'dbu-rounding': { type: 'boolean' }, output: { type: 'string', short: 'o' }, 'with-inputs': { type: 'boolean' },
-            workers: { type: 'string' }, images: { type: 'string' }, out: { type: 'string' }, 'open-diff': { type: 'boolean' }, 'no-cache': { type: 'boolean' }, name: { type: 'string' }, size: { type: 'string' }, lyp: { type: 'string' },
+            workers: { type: 'string' }, images: { type: 'string' }, out: { type: 'string' }, 'open-diff': { type: 'boolean' }, 'no-cache': { type: 'boolean' },
+            viewer: { type: 'string' }, name: { type: 'string' }, size: { type: 'string' }, lyp: { type: 'string' },
           },
         })
         if (positionals.length !== 2) throw new UsageError('diff takes two files: laytest diff A B')
@@ -125,7 +129,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         if (values['open-diff'] && !res.equal) {
           const a = resolve(positionals[0]!), b = resolve(positionals[1]!)
           const xor = values.out ? resolve(values.out, 'xor.gds') : values.output ? resolve(values.output) : undefined
-          io.stdout.write(await sendDiff({ reference: a, test: b, xor, title: `${basename(a)} vs ${basename(b)}` }))
+          const viewer = values.viewer === 'klayout' ? 'klayout' : 'laytest'
+          io.stdout.write(await sendDiff({ reference: a, test: b, xor, title: `${basename(a)} vs ${basename(b)}` }, viewer))
         }
         return res.equal ? EXIT_OK : EXIT_DIFFERENT
       }
@@ -143,6 +148,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
           return n
         }
         await serveCommand({ port: portOf(values.port, '--port'), host: values.host, httpPort: portOf(values['http-port'], '--http-port'), lyp: values.lyp, http: !values['no-http'] }, io.stdout)
+        return EXIT_OK
+      }
+      case 'klayout': {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { dir: { type: 'string' } } })
+        if (positionals[0] !== 'install') throw new UsageError('klayout wants: install [--dir D]')
+        io.stdout.write(klayoutInstallCommand(values.dir))
         return EXIT_OK
       }
       case 'open': {
@@ -200,8 +211,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-async function sendDiff(d: DiffMessage): Promise<string> {
-  const v = await connectViewer()
+async function sendDiff(d: DiffMessage, viewer: 'laytest' | 'klayout'): Promise<string> {
+  const v = await connectViewer({ viewer, launchTimeout: viewer === 'klayout' ? 30000 : undefined })
   await v.diff(d)
   return `laytest: sent to the viewer at ${v.host}:${v.port}\n`
 }

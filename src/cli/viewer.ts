@@ -1,5 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { writeFileAtomic } from '../layout/gdsio.js'
+import { klayoutMacroLym } from '../ipc/klayout-macro.js'
+import { join, resolve } from 'node:path'
 import type { AssertionRecord } from '../harness/matcher.js'
 import { connectViewer, type ViewerOptions } from '../ipc/client.js'
 import { startViewerServer } from '../ipc/server.js'
@@ -53,4 +56,13 @@ export async function openDiffCommand(summaryFile: string | undefined, opts: Vie
   if (!existsSync(file)) throw new UsageError(`${file}: no test run summary (run the tests with the laytest/reporter reporter)`)
   const s = JSON.parse(readFileSync(file, 'utf8')) as { assertions: AssertionRecord[] }
   return sendFailures(s.assertions.filter((a) => a.status === 'failed'), process.cwd(), opts)
+}
+
+/** `laytest klayout install [--dir D]`: laytest's macro into KLayout's macro folder (autorun). */
+export function klayoutInstallCommand(dir: string | undefined): string {
+  const target = dir ?? join(homedir(), '.klayout', 'pymacros')
+  mkdirSync(target, { recursive: true })
+  const file = join(target, 'laytest_viewer.lym')
+  writeFileAtomic(file, klayoutMacroLym())
+  return `${file}: installed; KLayout now serves laytest diffs on port 11078 (LAYTEST_KLAYOUT_PORT to change) when it starts\n`
 }

@@ -1,4 +1,7 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { KLAYOUT_MACRO_PY } from './klayout-macro.js'
 import { connect, type Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { execa } from 'execa'
@@ -21,6 +24,8 @@ export interface ViewerOptions {
   launchTimeout?: number
   /** Per-request timeout (ms, default 5000). */
   timeout?: number
+  /** What to launch when nothing listens: laytest's own server (default) or KLayout with laytest's macro. */
+  viewer?: 'laytest' | 'klayout'
 }
 
 /** host:port from the options, else LAYTEST_VIEWER=host:port, else 127.0.0.1:11078. */
@@ -115,7 +120,8 @@ async function probe(host: string, port: number, timeout: number): Promise<'layt
   if (line.startsWith('ACK')) return 'lyipc'
   try {
     const r = JSON.parse(line) as Reply
-    if (r.ok && r.server === 'laytest') return 'laytest'
+    // laytest serve, or KLayout running laytest's macro: the same JSON requests
+    if (r.ok && (r.server === 'laytest' || r.server === 'laytest-klayout')) return 'laytest'
   } catch {
     // neither
   }
@@ -138,9 +144,20 @@ export async function connectViewer(opts: ViewerOptions = {}): Promise<ViewerCon
   const first = await probe(host, port, timeout)
   if (first) return new ViewerConnection(host, port, first, timeout)
   if (opts.launch === false) throw new ViewerError(`no viewer listens on ${host}:${port} (start one with: laytest serve --port ${port})`)
-  const cli = cliPath()
-  if (!existsSync(cli)) throw new ViewerError(`no viewer on ${host}:${port}, and the laytest bin to launch one is not built (${cli}): run npm run build`)
-  const child = execa(process.execPath, [cli, 'serve', '--port', String(port), '--host', host], { detached: true, stdio: 'ignore', cleanup: false, reject: false })
+  let child
+  let what: string
+  if (opts.viewer === 'klayout') {
+    // KLayout with laytest's macro; -nc: no configuration file, hence no start-up dialogs
+    const macro = join(mkdtempSync(join(tmpdir(), 'laytest-klayout-')), 'laytest_viewer.py')
+    writeFileSync(macro, KLAYOUT_MACRO_PY)
+    what = `klayout -nc -rm ${macro}`
+    child = execa('klayout', ['-nc', '-rm', macro], { detached: true, stdio: 'ignore', cleanup: false, reject: false, env: { LAYTEST_KLAYOUT_PORT: String(port) } })
+  } else {
+    const cli = cliPath()
+    if (!existsSync(cli)) throw new ViewerError(`no viewer on ${host}:${port}, and the laytest bin to launch one is not built (${cli}): run npm run build`)
+    what = `laytest serve --port ${port}`
+    child = execa(process.execPath, [cli, 'serve', '--port', String(port), '--host', host], { detached: true, stdio: 'ignore', cleanup: false, reject: false })
+  }
   child.unref()
   void child.catch(() => {})
   const deadline = Date.now() + (opts.launchTimeout ?? 10000)
@@ -151,7 +168,7 @@ export async function connectViewer(opts: ViewerOptions = {}): Promise<ViewerCon
     const k = await probe(host, port, timeout).catch(() => null)
     if (k) return new ViewerConnection(host, port, k, timeout)
   }
-  throw new ViewerError(`no viewer on ${host}:${port}; launched "laytest serve --port ${port}" (pid ${child.pid ?? '?'}) and asked ${tries} times in ${opts.launchTimeout ?? 10000} ms without an answer`)
+  throw new ViewerError(`no viewer on ${host}:${port}; launched "${what}" (pid ${child.pid ?? '?'}) and asked ${tries} times in ${opts.launchTimeout ?? 10000} ms without an answer`)
 }
 
 /**
