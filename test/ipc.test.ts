@@ -154,7 +154,8 @@ describe('the web viewer over HTTP', () => {
   test('token, Host header and registered files only', async () => {
     const { ViewerHttp } = await import('../src/ipc/http.js')
     const { server } = await server_()
-    const web = new ViewerHttp(server)
+    const { readLyp } = await import('../src/render/index.js')
+    const web = new ViewerHttp(server, { styles: readLyp(join(ROOT, 'test/fixtures/render/klayout-written.lyp')) })
     const url = await web.listen()
     try {
       const base = new URL(url)
@@ -176,6 +177,8 @@ describe('the web viewer over HTTP', () => {
       await server.json(JSON.stringify({ cmd: 'diff', reference: GDS, test: GDS2 }))
       const item = JSON.parse((await get(`${base.pathname}api/item/1`)).body)
       expect(item.clusters.length).toBeGreaterThan(0)
+      // layer colours and names from the .lyp (1/0 is "metal1", #ff0000 there)
+      expect(item.layers.find((l: { key: string }) => l.key === '1/0')).toEqual({ key: '1/0', name: 'metal1', color: '#ff0000' })
       expect((await get(`${base.pathname}render/overlay/1?w=200&h=100`)).status).toBe(200)
     } finally {
       await web.close()

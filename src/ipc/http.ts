@@ -24,7 +24,7 @@ interface Loaded {
   test: Layout | null
   xor: Layout | null
   clusters: BBox[]
-  layers: Array<{ key: string; color: string }>
+  layers: Array<{ key: string; color: string; name?: string }>
   box: BBox
 }
 
@@ -174,7 +174,10 @@ export class ViewerHttp {
         const keys = new Set<LayerKey>()
         for (const ly of [reference, test]) if (ly) for (const k of cellLayers(ly.topCell())) keys.add(k)
         const styles = this.opts.styles ?? new LayerStyles()
-        const layers = [...keys].sort((a, b) => a - b).map((k) => ({ key: layerName(k), color: '#' + styles.get(k).fill.map((c) => c.toString(16).padStart(2, '0')).join('') }))
+        const layers = [...keys].sort((a, b) => a - b).map((k) => {
+          const st = styles.get(k)
+          return { key: layerName(k), name: st.name, color: '#' + st.fill.map((c) => c.toString(16).padStart(2, '0')).join('') }
+        })
         const v = test ? pairView(reference, test) : fitView(cellBBox(reference.topCell()) ?? [0, 0, 1, 1])
         const box: BBox = [v.l, v.b, v.r, v.t]
         return { reference, test, xor, clusters, layers, box }
