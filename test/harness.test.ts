@@ -211,3 +211,19 @@ describe('compare modes', () => {
     expect(await check('both')).toBe(false)
   })
 })
+
+describe('unused references', () => {
+  test('keepUnused prefixes are neither listed nor removed', async () => {
+    const { writeRunReport, removeUnused } = await import('../src/harness/report.js')
+    const root = mkdtempSync(join(tmpdir(), 'laytest-keep-'))
+    for (const f of ['reference/a/x.gds', 'reference/demo/y.gds']) {
+      mkdirSync(join(root, f, '..'), { recursive: true })
+      writeFileSync(join(root, f), 'x')
+    }
+    const s = writeRunReport({ root, keepUnused: ['reference/demo/'] })
+    expect(s.unused).toEqual(['reference/a/x.gds'])
+    removeUnused(s, { root })
+    expect(existsSync(join(root, 'reference/a/x.gds'))).toBe(false)
+    expect(existsSync(join(root, 'reference/demo/y.gds'))).toBe(true)
+  })
+})

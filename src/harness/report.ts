@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { writeFileAtomic } from '../layout/gdsio.js'
 import type { AssertionRecord } from './matcher.js'
@@ -13,6 +13,8 @@ export interface ReportOptions {
   root?: string
   resultsDir?: string
   referenceDir?: string
+  /** References under these path prefixes (relative to the root) are never reported or removed as unused. */
+  keepUnused?: string[]
 }
 
 export interface RunSummary {
@@ -70,13 +72,15 @@ export function writeRunReport(opts: ReportOptions = {}): RunSummary {
   const { root, results, refs } = dirs(opts)
   const assertions = readRecords(opts)
   const used = new Set(assertions.map((a) => resolve(root, a.reference)))
-  const unused = listGds(refs).filter((p) => !used.has(p)).map((p) => relative(root, p)).sort()
+  const keep = (opts.keepUnused ?? []).map((k) => k.split('\\').join('/'))
+  const unused = listGds(refs).filter((p) => !used.has(p)).map((p) => relative(root, p)).filter((p) => !keep.some((k) => p.split('\\').join('/').startsWith(k))).sort()
   const count = (s: AssertionRecord['status']): number => assertions.filter((a) => a.status === s).length
   const summary: RunSummary = {
     total: assertions.length, passed: count('passed'), failed: count('failed'), written: count('written'), updated: count('updated'),
     assertions: [...assertions].sort((a, b) => Number(b.status === 'failed') - Number(a.status === 'failed') || a.file.localeCompare(b.file) || a.name.localeCompare(b.name)),
     unused,
   }
+  mkdirSync(results, { recursive: true })
   writeFileAtomic(join(results, 'summary.json'), JSON.stringify(summary, null, 1) + '\n')
   writeFileAtomic(join(results, 'index.html'), html(summary, root, results))
   return summary
