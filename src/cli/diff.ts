@@ -2,7 +2,7 @@ import { diffLayouts, writeXorGds, type DiffOptions, type DiffResult } from '../
 import type { Layout } from '../layout/layout.js'
 import { readLayouts } from '../layout/read-parallel.js'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { CACHE_FORMAT_VERSION, CacheStore } from '../cache/store.js'
+import { CACHE_FORMAT_VERSION, CacheStore, defaultCacheDir } from '../cache/store.js'
 import { fileContentHash } from '../cache/keys.js'
 import { basename, join } from 'node:path'
 import { writeFileAtomic } from '../layout/gdsio.js'
@@ -50,7 +50,9 @@ export async function diffCommand(fileA: string, fileB: string, opts: DiffComman
   if (opts.out) mkdirSync(opts.out, { recursive: true })
   // the session cache decides when nothing but the verdict is wanted and both files were compared before
   const artifacts = !!(opts.output || opts.out || opts.images)
-  const store = opts.cache !== false && process.env.LAYTEST_CACHE !== '0' && !artifacts && existsSync(fileA) && existsSync(fileB) ? new CacheStore() : null
+  // only inside a project (or with a session folder named): a diff run anywhere else leaves no build/ folder behind
+  const inProject = !!process.env.LAYTEST_SESSION_DIR || existsSync('package.json') || existsSync(defaultCacheDir())
+  const store = opts.cache !== false && process.env.LAYTEST_CACHE !== '0' && inProject && !artifacts && existsSync(fileA) && existsSync(fileB) ? new CacheStore() : null
   const key = store ? resultCacheKey(store, fileA, fileB, opts) : null
   const hit = store && key ? store.getJson<DiffResult>(key) : null
   if (hit) {
