@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { readFileSync as readText } from 'node:fs'
+import { writeFileAtomic } from '../layout/gdsio.js'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 /*
@@ -12,6 +14,8 @@ import { join, resolve } from 'node:path'
  */
 
 export const CACHE_FORMAT_VERSION = 1
+/** laytest's version: part of every result key (another laytest may compute other results). */
+export const LAYTEST_VERSION = (JSON.parse(readText(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 const MAGIC = `laytest-cache v${CACHE_FORMAT_VERSION}`
 
 export interface CacheOptions {
@@ -54,7 +58,7 @@ export class CacheStore {
     if (existsSync(join(this.dir, '.gitignore'))) return
     mkdirSync(join(this.dir, 'entries'), { recursive: true })
     // never touch the user's own .gitignore: the cache folder ignores itself
-    writeAtomic(join(this.dir, '.gitignore'), '*\n')
+    writeFileAtomic(join(this.dir, '.gitignore'), '*\n')
   }
 
   /** The payload stored under `key`, or null (missing, corrupt or truncated: a miss). */
@@ -101,7 +105,7 @@ export class CacheStore {
     const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
     const p = this.entryPath(key)
     mkdirSync(join(p, '..'), { recursive: true })
-    writeAtomic(p, Buffer.concat([Buffer.from(`${MAGIC} ${sha256(body)} ${body.length}\n`, 'latin1'), body]))
+    writeFileAtomic(p, Buffer.concat([Buffer.from(`${MAGIC} ${sha256(body)} ${body.length}\n`, 'latin1'), body]))
   }
 
   putJson(key: string, value: unknown): void {
@@ -165,7 +169,7 @@ export class CacheStore {
     if (!this.hits && !this.misses) return
     this.ensureDir()
     mkdirSync(join(this.dir, 'stats'), { recursive: true })
-    writeAtomic(join(this.dir, 'stats', `${process.pid}-${randomBytes(6).toString('hex')}.json`), JSON.stringify({ hits: this.hits, misses: this.misses }))
+    writeFileAtomic(join(this.dir, 'stats', `${process.pid}-${randomBytes(6).toString('hex')}.json`), JSON.stringify({ hits: this.hits, misses: this.misses }))
     this.hits = 0
     this.misses = 0
   }
@@ -196,8 +200,3 @@ export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex')
 }
 
-function writeAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  writeFileSync(tmp, data)
-  renameSync(tmp, path)
-}

@@ -1,8 +1,8 @@
 import { diffLayouts, writeXorGds, type DiffOptions, type DiffResult } from '../diff/index.js'
 import type { Layout } from '../layout/layout.js'
 import { readLayouts } from '../layout/read-parallel.js'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { CACHE_FORMAT_VERSION, CacheStore, defaultCacheDir } from '../cache/store.js'
+import { existsSync, mkdirSync } from 'node:fs'
+import { CACHE_FORMAT_VERSION, CacheStore, defaultCacheDir, LAYTEST_VERSION as VERSION } from '../cache/store.js'
 import { fileContentHash } from '../cache/keys.js'
 import { basename, join } from 'node:path'
 import { writeFileAtomic } from '../layout/gdsio.js'
@@ -42,7 +42,6 @@ function resultCacheKey(store: CacheStore, fileA: string, fileB: string, o: Diff
   return `diff\0${VERSION}\0${CACHE_FORMAT_VERSION}\0${fileContentHash(store, fileA)}\0${fileContentHash(store, fileB)}\0${JSON.stringify(relevant)}`
 }
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
 /** `laytest diff A B`: the text (or JSON) to print and the verdict. */
 export async function diffCommand(fileA: string, fileB: string, opts: DiffCommandOptions): Promise<DiffCommandResult> {

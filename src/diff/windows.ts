@@ -1,12 +1,12 @@
 import Flatbush from 'flatbush'
-import type { BBox } from '../layout/bbox.js'
-import { cellLayers, layerShapesBBox } from '../layout/extent.js'
+import { bboxUnion as union, type BBox } from '../layout/bbox.js'
+import { cellLayers, forEachCorner, layerShapesBBox } from '../layout/extent.js'
 import { forEachMember, memberCount } from '../layout/flatten.js'
 import { cellHashes } from '../layout/hash.js'
 import type { LayerKey } from '../layout/layers.js'
 import type { Cell, Instance } from '../layout/layout.js'
 import { matchShapes, samePlacement, shapeBBox, SubtreeMatcher, type ShapeRef } from '../layout/match.js'
-import { placementAffine, type Affine } from '../layout/transform.js'
+import type { Affine } from '../layout/transform.js'
 
 /*
  * Dirty windows: the only places where two layouts can differ on a layer.
@@ -145,14 +145,6 @@ export class DirtyWindowFinder {
   }
 }
 
-function forEachCorner(inst: Instance, fn: (t: Affine) => void): void {
-  const t = placementAffine(inst.placement)
-  const a = inst.array
-  if (!a) return fn(t)
-  for (const [i, j] of [[0, 0], [a.cols - 1, 0], [0, a.rows - 1], [a.cols - 1, a.rows - 1]] as const) {
-    fn({ ...t, tx: t.tx + i * a.colX + j * a.rowX, ty: t.ty + i * a.colY + j * a.rowY })
-  }
-}
 
 function addShapeBoxes(out: BBox[], cell: Cell, layer: LayerKey, refs: ShapeRef[]): void {
   const s = cell.layers.get(layer)
@@ -170,11 +162,6 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   else m.set(k, [v])
 }
 
-function union(a: BBox | null, b: BBox | null): BBox | null {
-  if (!a) return b
-  if (!b) return a
-  return [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])]
-}
 
 /** Canonical text of an instance's placement (and array), for matching. */
 export function placementKey(i: Instance): string {

@@ -10,7 +10,7 @@ import { effectiveOptions, type LaytestOptions, type UpdateMode } from './config
 import { InputError, resolveInput, type LayoutInput } from './input.js'
 import { referenceName, referencePath, resultsFolder } from './reference.js'
 import { summaryText } from './summary.js'
-import { CACHE_FORMAT_VERSION, CacheStore, sha256 } from '../cache/store.js'
+import { CACHE_FORMAT_VERSION, CacheStore, LAYTEST_VERSION as VERSION, sha256 } from '../cache/store.js'
 import { fileContentHash } from '../cache/keys.js'
 
 /** What vitest hands a matcher (the parts used here; snapshotState exists at runtime, not in the types). */
@@ -245,7 +245,6 @@ function cacheFor(opts: LaytestOptions): CacheStore | null {
   return new CacheStore({ root: opts.root, ...(typeof opts.cache === 'object' ? opts.cache : {}) })
 }
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
 /** Key of a passed comparison: both contents, every option that can change the verdict, laytest's version. */
 function verdictCacheKey(refHash: string, actualHash: string, o: LaytestOptions): string {

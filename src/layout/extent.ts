@@ -1,6 +1,6 @@
 import { BBoxAcc, type BBox } from './bbox.js'
 import type { LayerKey } from './layers.js'
-import type { Cell, Layout } from './layout.js'
+import type { Cell, Instance, Layout } from './layout.js'
 import { layerPathHulls } from './path.js'
 import { ringArea2 } from './polygon.js'
 import type { LayerShapes } from './shapes.js'
@@ -53,18 +53,22 @@ function addTransformedBox(acc: BBoxAcc, t: Affine, bb: BBox): void {
   }
 }
 
-/** Adds an instance's extent (every array member) given the child's box. */
-export function addInstanceBBox(acc: BBoxAcc, inst: Cell['instances'][number], childBox: BBox): void {
+/**
+ * The affine maps of an array's corner members (or of the single placement): the lattice is linear, so these
+ * bound every member's extent.
+ */
+export function forEachCorner(inst: Instance, fn: (t: Affine) => void): void {
   const t = placementAffine(inst.placement)
   const a = inst.array
-  if (!a) {
-    addTransformedBox(acc, t, childBox)
-    return
-  }
-  // the lattice is linear: the corner members bound all others
+  if (!a) return fn(t)
   for (const [i, j] of [[0, 0], [a.cols - 1, 0], [0, a.rows - 1], [a.cols - 1, a.rows - 1]] as const) {
-    addTransformedBox(acc, { ...t, tx: t.tx + i * a.colX + j * a.rowX, ty: t.ty + i * a.colY + j * a.rowY }, childBox)
+    fn({ ...t, tx: t.tx + i * a.colX + j * a.rowX, ty: t.ty + i * a.colY + j * a.rowY })
   }
+}
+
+/** Adds an instance's extent (every array member) given the child's box. */
+export function addInstanceBBox(acc: BBoxAcc, inst: Cell['instances'][number], childBox: BBox): void {
+  forEachCorner(inst, (t) => addTransformedBox(acc, t, childBox))
 }
 
 /**
