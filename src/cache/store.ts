@@ -15,7 +15,22 @@ import { join, resolve } from 'node:path'
 
 export const CACHE_FORMAT_VERSION = 1
 /** laytest's version: part of every result key (another laytest may compute other results). */
-export const LAYTEST_VERSION = (JSON.parse(readText(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+export const LAYTEST_VERSION = laytestVersion()
+
+/** The version in laytest's own package.json, found upwards from this module (dist/, src/ or a bench build). */
+function laytestVersion(): string {
+  for (let url = new URL('./package.json', import.meta.url); ; ) {
+    try {
+      const pkg = JSON.parse(readText(url, 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === 'laytest' && pkg.version) return pkg.version
+    } catch {
+      // no package.json at this level
+    }
+    const up = new URL('../package.json', url)
+    if (up.href === url.href) return '0.0.0-unknown'
+    url = up
+  }
+}
 const MAGIC = `laytest-cache v${CACHE_FORMAT_VERSION}`
 
 export interface CacheOptions {

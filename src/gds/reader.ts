@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { GdsError } from './errors.js'
 import { decodeReal8 } from './real8.js'
@@ -17,6 +17,8 @@ export interface GdsReadOptions {
   maxArrayMembers?: number
   /** Most bytes a gzip stream may inflate to. */
   maxInflatedBytes?: number
+  /** Bytes a file is read through at a time (default 1 MiB, at least 65536: a record's longest length). */
+  windowBytes?: number
 }
 
 export const DEFAULT_MAX_VERTICES = 8191
@@ -24,6 +26,17 @@ export const DEFAULT_MAX_ARRAY_MEMBERS = 1 << 24
 const DEFAULT_MAX_INFLATED = 2 ** 31 - 1
 
 const EL_NONE = 0
+/** Record headers (length, type, data type) as big-endian words, for the plain-element fast path. */
+const BOUNDARY_HEADER = 0x00040800
+const PATH_HEADER = 0x00040900
+const LAYER_HEADER = 0x00060d02
+const DATATYPE_HEADER = 0x00060e02
+const PATHTYPE_HEADER = 0x00062102
+const WIDTH_HEADER = 0x00080f03
+const BGNEXTN_HEADER = 0x00083003
+const ENDEXTN_HEADER = 0x00083103
+const ENDEL_HEADER = 0x00041100
+const XY_INT4 = 0x1003
 
 /** One bit per element type, so record placement checks need no allocation in the hot loop. */
 const EL_BIT: number[] = []
@@ -62,15 +75,49 @@ export function gdsBytes(bytes: Uint8Array, opts: GdsReadOptions = {}): Uint8Arr
   }
 }
 
-/** Reads a GDSII file (plain or gzip) and reports its content to `sink`. */
+/** Bytes the file reader keeps in memory at once (a record is at most 65535 bytes). */
+const WINDOW_BYTES = 1 << 20
+
+/**
+ * Reads a GDSII file (plain or gzip) and reports its content to `sink`. A plain file is read through a
+ * window of WINDOW_BYTES, never whole: no buffer the size of the file (allocating and faulting in one costs
+ * about as much as parsing it), and memory stays flat however big the file is. Gzip is inflated whole.
+ */
 export function readGdsFile(path: string, sink: GdsSink, opts: GdsReadOptions = {}): void {
-  let bytes: Uint8Array
+  const file = opts.file ?? path
+  const unreadable = (e: unknown): GdsError =>
+    new GdsError({ file, expected: `a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` })
+  let fd: number
   try {
-    bytes = readFileSync(path)
+    fd = openSync(path, 'r')
   } catch (e) {
-    throw new GdsError({ file: opts.file ?? path, expected: `a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` })
+    throw unreadable(e)
   }
-  readGds(bytes, sink, { ...opts, file: opts.file ?? path })
+  try {
+    const refill: Refill = (buf, from) => {
+      try {
+        return readSync(fd, buf, from, buf.length - from, null)
+      } catch (e) {
+        throw unreadable(e)
+      }
+    }
+    const window = new Uint8Array(Math.max(1 << 16, opts.windowBytes ?? WINDOW_BYTES))
+    let n = 0
+    for (let r = 1; n < 2 && r > 0; n += r) r = refill(window, n)
+    if (isGzip(window.subarray(0, n))) {
+      let whole: Uint8Array
+      try {
+        whole = readFileSync(path)
+      } catch (e) {
+        throw unreadable(e)
+      }
+      parseGds(gdsBytes(whole, { ...opts, file }), null, sink, opts, file)
+    } else {
+      parseGds(window.subarray(0, n), refill, sink, opts, file)
+    }
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /**
@@ -79,14 +126,27 @@ export function readGdsFile(path: string, sink: GdsSink, opts: GdsReadOptions = 
  */
 export function readGds(input: Uint8Array, sink: GdsSink, opts: GdsReadOptions = {}): void {
   const file = opts.file ?? '<buffer>'
-  const bytes = gdsBytes(input, opts)
+  parseGds(gdsBytes(input, opts), null, sink, opts, file)
+}
+
+/** Reads more of a file into buf from `from` on; returns the number of bytes read, 0 at the end. */
+type Refill = (buf: Uint8Array, from: number) => number
+
+/**
+ * The parser. `initial` holds the first bytes; with `refill`, it is a view at the start of a window buffer
+ * that more of the file is read into as the parser moves on (positions are window-relative, `base` is the
+ * file offset of the window's first byte; every offset reported is base + position).
+ */
+function parseGds(initial: Uint8Array, refill: Refill | null, sink: GdsSink, opts: GdsReadOptions, file: string): void {
+  const bytes = refill ? new Uint8Array(initial.buffer, initial.byteOffset, initial.buffer.byteLength - initial.byteOffset) : initial
   const maxVertices = opts.maxVertices ?? DEFAULT_MAX_VERTICES
   const maxArray = opts.maxArrayMembers ?? DEFAULT_MAX_ARRAY_MEMBERS
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const end = bytes.byteLength
+  let end = initial.byteLength
+  let base = 0
 
   const fail = (offset: number, record: number | string | undefined, expected: string): never => {
-    throw new GdsError({ file, offset, record, expected })
+    throw new GdsError({ file, offset: base + offset, record, expected })
   }
 
   const ascii = (pos: number, len: number): string => {
@@ -102,6 +162,30 @@ export function readGds(input: Uint8Array, sink: GdsSink, opts: GdsReadOptions =
   let nxy = 0 // number of ints in xy
 
   let pos = 0
+
+  /**
+   * Makes the n bytes from pos available if the file has them: moves the unread rest to the window's start
+   * and reads more behind it. False when the file ends first (or the input is a whole buffer).
+   */
+  const more = (n: number): boolean => {
+    if (!refill) return false
+    if (pos > 0) {
+      bytes.copyWithin(0, pos, end)
+      end -= pos
+      base += pos
+      pos = 0
+    }
+    while (end < n) {
+      const r = refill(bytes, end)
+      if (r <= 0) {
+        refill = null
+        return false
+      }
+      end += r
+    }
+    return true
+  }
+
   let state: 'start' | 'lib' | 'libhead' | 'struct' | 'done' = 'start'
   let lib: GdsLibraryInfo | null = null
   let sawUnits = false
@@ -132,7 +216,7 @@ export function readGds(input: Uint8Array, sink: GdsSink, opts: GdsReadOptions =
     if (!inStruct) fail(at, type, 'BGNSTR before an element')
     if (el !== EL_NONE) fail(at, type, `ENDEL to close the ${recordName(el)} that starts at byte ${elStart}`)
     el = type
-    elStart = at
+    elStart = base + at
     layer = -1
     dtype = 0
     width = 0
@@ -218,26 +302,78 @@ export function readGds(input: Uint8Array, sink: GdsSink, opts: GdsReadOptions =
     el = EL_NONE
   }
 
-  /** Reads a plain BOUNDARY whose first record follows `p`; returns the position after its ENDEL, or 0. */
-  const fastBoundary = (p: number): number => {
-    if (!inStruct || el !== EL_NONE || p + 20 > end) return 0
-    // LAYER and DATATYPE: 6 bytes each, 2-byte integer data
-    if (view.getUint32(p) !== 0x00060d02 || view.getUint32(p + 6) !== 0x00060e02) return 0
-    const xyLen = view.getUint16(p + 12)
-    if (bytes[p + 14] !== R.XY || bytes[p + 15] !== DT.INT4 || xyLen < 12 || (xyLen - 4) & 7) return 0
-    const e = p + 12 + xyLen
-    if (e + 4 > end || view.getUint32(e) !== 0x00041100) return 0
-    const nInts = (xyLen - 4) >> 2
-    if (nInts >> 1 > maxVertices) return 0
-    if (nInts > xy.length) xy = new Int32Array(Math.max(xy.length * 2, nInts))
-    for (let i = 0, q = p + 16; i < nInts; i++, q += 4) xy[i] = view.getInt32(q)
-    sink.boundary(view.getUint16(p + 4), view.getUint16(p + 10), xy, nInts >> 1, null)
-    return e + 4
+  /**
+   * The fast path for the elements most files are made of: plain BOUNDARY and PATH elements (no ELFLAGS, PLEX
+   * or properties; records in the standard order, well-formed), the first one's header at `p`, then as many
+   * directly following ones as there are, up to a batch. Returns the position after the last ENDEL read, or 0
+   * when the first element is not plain: anything unusual (including every error) takes the general path.
+   * Batches keep this a function that is called often: V8 optimises it early, where one long loop in a fresh
+   * process would run for a long time in less optimised code.
+   */
+  const fastElements = (p: number): number => {
+    if (!inStruct || el !== EL_NONE) return 0
+    let done = 0
+    for (let k = 0; k < 8192; k++) {
+      // element header, LAYER, DATATYPE and the next record's header
+      if (p + 20 > end || view.getUint32(p + 4) !== LAYER_HEADER || view.getUint32(p + 10) !== DATATYPE_HEADER) break
+      const head = view.getUint32(p)
+      const lay = view.getUint16(p + 8)
+      const dtp = view.getUint16(p + 14)
+      let q = p + 16
+      let pathtype = 0, width = 0, bgn = 0, fin = 0
+      if (head === PATH_HEADER) {
+        if (q + 10 <= end && view.getUint32(q) === PATHTYPE_HEADER) {
+          pathtype = view.getInt16(q + 4)
+          if (pathtype !== 0 && pathtype !== 1 && pathtype !== 2 && pathtype !== 4) break
+          q += 6
+        }
+        if (q + 12 <= end && view.getUint32(q) === WIDTH_HEADER) {
+          width = view.getInt32(q + 4)
+          q += 8
+        }
+        if (q + 12 <= end && view.getUint32(q) === BGNEXTN_HEADER) {
+          bgn = view.getInt32(q + 4)
+          q += 8
+        }
+        if (q + 12 <= end && view.getUint32(q) === ENDEXTN_HEADER) {
+          fin = view.getInt32(q + 4)
+          q += 8
+        }
+        if (q + 4 > end) break
+      } else if (head !== BOUNDARY_HEADER) {
+        break
+      }
+      const xyLen = view.getUint16(q)
+      if (view.getUint16(q + 2) !== XY_INT4 || xyLen < 12 || (xyLen - 4) & 7) break
+      const e = q + xyLen
+      if (e + 4 > end || view.getUint32(e) !== ENDEL_HEADER) break
+      const n = (xyLen - 4) >> 3
+      if (n > maxVertices) break
+      const c = q + 4
+      if (head === BOUNDARY_HEADER && n === 5) {
+        // a closed axis-parallel rectangle with non-zero sides: reported by its corners, no copy
+        const x0 = view.getInt32(c), y0 = view.getInt32(c + 4), x1 = view.getInt32(c + 8), y1 = view.getInt32(c + 12)
+        const x2 = view.getInt32(c + 16), y2 = view.getInt32(c + 20), x3 = view.getInt32(c + 24), y3 = view.getInt32(c + 28)
+        if (x0 !== x2 && y0 !== y2 && view.getInt32(c + 32) === x0 && view.getInt32(c + 36) === y0 &&
+          ((x0 === x1 && y1 === y2 && x2 === x3 && y3 === y0) || (y0 === y1 && x1 === x2 && y2 === y3 && x3 === x0))) {
+          sink.rectangle(lay, dtp, x0 < x2 ? x0 : x2, y0 < y2 ? y0 : y2, x0 < x2 ? x2 : x0, y0 < y2 ? y2 : y0)
+          done = p = e + 4
+          continue
+        }
+      }
+      const nInts = 2 * n
+      if (nInts > xy.length) xy = new Int32Array(Math.max(xy.length * 2, nInts))
+      for (let i = 0, r = c; i < nInts; i++, r += 4) xy[i] = view.getInt32(r)
+      if (head === BOUNDARY_HEADER) sink.boundary(lay, dtp, xy, n, null)
+      else sink.path(lay, dtp, xy, n, width, pathtype, bgn, fin, null)
+      done = p = e + 4
+    }
+    return done
   }
 
-  while (pos < end) {
+  while (pos < end || more(1)) {
     if (state === 'done') break
-    if (pos + 4 > end) fail(pos, undefined, `a 4-byte record header, found ${end - pos} byte(s) at the end of the file (truncated)`)
+    if (pos + 4 > end && !more(4)) fail(pos, undefined, `a 4-byte record header, found ${end - pos} byte(s) at the end of the file (truncated)`)
     const len = view.getUint16(pos)
     const type = bytes[pos + 2]!
     const dt = bytes[pos + 3]!
@@ -246,7 +382,7 @@ export function readGds(input: Uint8Array, sink: GdsSink, opts: GdsReadOptions =
       fail(pos, type, `a record length of at least 4 (found ${len})`)
     }
     if (len & 1) fail(pos, type, `an even record length (found ${len})`)
-    if (pos + len > end) fail(pos, type, `${len} bytes of record, but the file ends after ${end - pos} (truncated)`)
+    if (pos + len > end && !more(len)) fail(pos, type, `${len} bytes of record, but the file ends after ${end - pos} (truncated)`)
     const expectDt = RECORD_DATA_TYPE[type]
     if (expectDt !== undefined && dt !== expectDt && !(expectDt === DT.NONE && len === 4)) {
       fail(pos, type, `data type ${dataTypeName(expectDt)}, found ${dataTypeName(dt)}`)
@@ -306,15 +442,17 @@ export function readGds(input: Uint8Array, sink: GdsSink, opts: GdsReadOptions =
         const t: number[] = []
         for (let i = 0; i + 1 < blen; i += 2) t.push(view.getInt16(body + i))
         // the STRNAME record must follow
-        if (pos + 4 > end) fail(pos, R.STRNAME, 'a STRNAME record after BGNSTR (truncated)')
+        const atFile = base + at // the window may move while the STRNAME record is read
+        if (pos + 4 > end && !more(4)) fail(pos, R.STRNAME, 'a STRNAME record after BGNSTR (truncated)')
         const nlen = view.getUint16(pos)
         if (bytes[pos + 2] !== R.STRNAME) fail(pos, bytes[pos + 2]!, 'a STRNAME record after BGNSTR')
+        if (pos + nlen > end) more(nlen)
         if (nlen < 4 || nlen & 1 || pos + nlen > end) fail(pos, R.STRNAME, 'a complete STRNAME record (truncated or bad length)')
         const name = ascii(pos + 4, nlen - 4)
         if (name === '') fail(pos, R.STRNAME, 'a non-empty structure name')
         pos += nlen
         inStruct = true
-        sink.beginStructure(name, at, t)
+        sink.beginStructure(name, atFile, t)
         break
       }
       case R.ENDSTR:
@@ -330,10 +468,10 @@ export function readGds(input: Uint8Array, sink: GdsSink, opts: GdsReadOptions =
         break
       case R.STRCLASS:
         break
-      case R.BOUNDARY: {
-        // Fast path for the element most files are made of: BOUNDARY LAYER DATATYPE XY ENDEL, well-formed.
-        // Anything else (properties, several XY records, odd lengths, errors) takes the general path below.
-        const n = fastBoundary(pos)
+      case R.BOUNDARY:
+      case R.PATH: {
+        // plain elements take the fast path; the first unusual one comes back here
+        const n = fastElements(at)
         if (n > 0) {
           pos = n
           break
@@ -341,7 +479,6 @@ export function readGds(input: Uint8Array, sink: GdsSink, opts: GdsReadOptions =
         beginElement(type, at)
         break
       }
-      case R.PATH:
       case R.SREF:
       case R.AREF:
       case R.TEXT:

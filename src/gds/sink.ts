@@ -47,6 +47,12 @@ export interface GdsSink {
   beginStructure(name: string, offset: number, times: number[]): void
   endStructure(): void
   boundary(layer: number, datatype: number, xy: Int32Array, n: number, extras: GdsElementExtras | null): void
+  /**
+   * A plain BOUNDARY (no extras) whose 5 points are a closed axis-parallel rectangle with non-zero sides,
+   * reported by its corners (left < right, bottom < top): the most common element, spared the point copy.
+   * Such a BOUNDARY with extras, or in any other form, comes to boundary().
+   */
+  rectangle(layer: number, datatype: number, l: number, b: number, r: number, t: number): void
   box(layer: number, boxtype: number, xy: Int32Array, n: number, extras: GdsElementExtras | null): void
   path(
     layer: number, datatype: number, xy: Int32Array, n: number, width: number, pathtype: number,

@@ -6,6 +6,7 @@ import type { GdsElementExtras, GdsLibraryInfo, GdsSink, GdsStrans } from '../gd
 import { GdsStreamWriter, gdsTime } from '../gds/writer.js'
 import { layerKey, layerOf, datatypeOf, type LayerKey } from './layers.js'
 import { CycleError, Layout, copyCoords, type Cell, type Instance } from './layout.js'
+import { IntSlab } from './intbuf.js'
 import { LayerShapes, ShapeKind } from './shapes.js'
 import { roundCoord } from './transform.js'
 
@@ -28,6 +29,7 @@ class LayoutBuilder implements GdsSink {
    * reading allocates one exact-size array per buffer instead of growing thousands of small ones.
    */
   private readonly scratch = new Map<LayerKey, LayerShapes>()
+  private readonly slab = new IntSlab()
   private lastKey = -1
   private lastShapes: LayerShapes | null = null
   private skipping = false
@@ -67,7 +69,7 @@ class LayoutBuilder implements GdsSink {
     if (c) {
       for (const [key, s] of this.scratch) {
         if (s.shapeCount === 0) continue
-        c.layers.set(key, s.compact())
+        c.layers.set(key, s.compact(this.slab))
         s.clear()
       }
       this.layout!.touch()
@@ -89,6 +91,11 @@ class LayoutBuilder implements GdsSink {
   boundary(layer: number, datatype: number, xy: Int32Array, n: number, extras: GdsElementExtras | null): void {
     if (this.skipping) return
     this.shapes(layer, datatype).addPolygon(xy, n, extras)
+  }
+
+  rectangle(layer: number, datatype: number, l: number, b: number, r: number, t: number): void {
+    if (this.skipping) return
+    this.shapes(layer, datatype).addBox(l, b, r, t, null)
   }
 
   box(layer: number, boxtype: number, xy: Int32Array, n: number, extras: GdsElementExtras | null): void {

@@ -62,3 +62,37 @@ export class IntBuf {
     return new IntBuf(this.length ? this.data.slice(0, this.length) : EMPTY)
   }
 }
+
+/**
+ * Gives readers exact-size arrays for what they collected in reusable IntBufs. Small arrays are copied into
+ * large shared chunks: a reader that keeps thousands of them (one per cell, layer and kind) allocates a few
+ * chunks instead of one ArrayBuffer each, which saves allocation and garbage-collector time. Big arrays are
+ * moved instead of copied: the view keeps the buffer's spare capacity, which was never written and so costs
+ * address space, not memory. Views never overlap; growing an IntBuf that wraps one copies it out first
+ * (IntBuf.grow), so no view is ever written past its end.
+ */
+export class IntSlab {
+  private chunk = EMPTY
+  private used = 0
+  constructor(private readonly chunkInts = 1 << 20) {}
+
+  /** An IntBuf with exactly the contents of `src`; `src` may be left empty (when its array was moved). */
+  keep(src: IntBuf): IntBuf {
+    const n = src.length
+    if (n === 0) return new IntBuf(EMPTY)
+    if (n > this.chunkInts >> 3) {
+      const v = new IntBuf(new Int32Array(src.data.buffer, src.data.byteOffset, n))
+      src.data = EMPTY
+      src.length = 0
+      return v
+    }
+    if (this.used + n > this.chunk.length) {
+      this.chunk = new Int32Array(this.chunkInts)
+      this.used = 0
+    }
+    const v = this.chunk.subarray(this.used, this.used + n)
+    v.set(n === src.data.length ? src.data : src.data.subarray(0, n))
+    this.used += n
+    return new IntBuf(v)
+  }
+}

@@ -6,6 +6,8 @@ import type { IntBuf } from './intbuf.js'
  * are kept. Writes the result to `out` and returns the number of points.
  */
 export function compressRing(xy: ArrayLike<number>, n: number, out: IntBuf): number {
+  const open = n > 1 && xy[0] === xy[2 * n - 2] && xy[1] === xy[2 * n - 1] ? n - 1 : n
+  if (open >= 3 && copyCleanRing(xy, open, out)) return open
   // copy without consecutive duplicates (cyclically)
   const start = out.length
   out.reserve(2 * n)
@@ -55,6 +57,34 @@ export function compressRing(xy: ArrayLike<number>, n: number, out: IntBuf): num
   }
   out.length = start + 2 * cnt
   return cnt
+}
+
+/**
+ * The common case in one pass: copies the m points of a ring that has no repeated point and no in-line
+ * vertex (cyclically) to `out` and returns true; returns false (out unchanged) as soon as one is found.
+ */
+function copyCleanRing(xy: ArrayLike<number>, m: number, out: IntBuf): boolean {
+  out.reserve(2 * m)
+  const o = out.data
+  let w = out.length
+  let px = xy[2 * m - 2]!, py = xy[2 * m - 1]!
+  let cx = xy[0]!, cy = xy[1]!
+  for (let i = 0; i < m; i++) {
+    const j = i + 1 === m ? 0 : 2 * (i + 1)
+    const nx = xy[j]!, ny = xy[j + 1]!
+    const ax = cx - px, ay = cy - py
+    if (ax === 0 && ay === 0) return false
+    const bx = nx - cx, by = ny - cy
+    if (ax * by - ay * bx === 0 && ax * bx + ay * by > 0) return false
+    o[w++] = cx
+    o[w++] = cy
+    px = cx
+    py = cy
+    cx = nx
+    cy = ny
+  }
+  out.length = w
+  return true
 }
 
 /** True if some vertex of the ring lies in line between its neighbours (the common case is false). */

@@ -1,5 +1,5 @@
 import type { GdsElementExtras } from '../gds/sink.js'
-import { IntBuf } from './intbuf.js'
+import { IntBuf, type IntSlab } from './intbuf.js'
 import { compressRing, ringAsBox } from './polygon.js'
 
 export const ShapeKind = { Box: 0, Polygon: 1, Path: 2 } as const
@@ -105,11 +105,15 @@ export class LayerShapes {
     this.pathHullCache = null
   }
 
-  /** A copy without spare capacity (readers fill reusable scratch shapes, then keep compact copies). */
-  compact(): LayerShapes {
+  /**
+   * A copy without spare capacity (readers fill reusable scratch shapes, then keep compact copies). With a
+   * `slab`, small arrays are carved from it and big ones are moved (this LayerShapes is left to be cleared).
+   */
+  compact(slab?: IntSlab): LayerShapes {
+    const cp = (b: IntBuf): IntBuf => (slab ? slab.keep(b) : b.compact())
     const c = new LayerShapes({
-      boxes: this.boxes.compact(), polyCoords: this.polyCoords.compact(), polyStarts: this.polyStarts.compact(),
-      pathCoords: this.pathCoords.compact(), pathStarts: this.pathStarts.compact(), pathParams: this.pathParams.compact(),
+      boxes: cp(this.boxes), polyCoords: cp(this.polyCoords), polyStarts: cp(this.polyStarts),
+      pathCoords: cp(this.pathCoords), pathStarts: cp(this.pathStarts), pathParams: cp(this.pathParams),
     })
     c.extras = this.extras
     return c
@@ -119,9 +123,11 @@ export class LayerShapes {
   clear(): void {
     this.boxes.length = 0
     this.polyCoords.length = 0
-    this.polyStarts.length = 1
+    this.polyStarts.length = 0
+    this.polyStarts.push(0)
     this.pathCoords.length = 0
-    this.pathStarts.length = 1
+    this.pathStarts.length = 0
+    this.pathStarts.push(0)
     this.pathParams.length = 0
     this.extras = null
     this.pathHullCache = null
