@@ -106,14 +106,13 @@ export class LayerShapes {
   }
 
   /**
-   * A copy without spare capacity (readers fill reusable scratch shapes, then keep compact copies). With a
-   * `slab`, small arrays are carved from it and big ones are moved (this LayerShapes is left to be cleared).
+   * An exact-size copy for a reader that fills reusable scratch shapes and keeps copies: small arrays are
+   * carved from `slab`, big ones are moved (this LayerShapes is then to be cleared before it is reused).
    */
-  compact(slab?: IntSlab): LayerShapes {
-    const cp = (b: IntBuf): IntBuf => (slab ? slab.keep(b) : b.compact())
+  takeCompact(slab: IntSlab): LayerShapes {
     const c = new LayerShapes({
-      boxes: cp(this.boxes), polyCoords: cp(this.polyCoords), polyStarts: cp(this.polyStarts),
-      pathCoords: cp(this.pathCoords), pathStarts: cp(this.pathStarts), pathParams: cp(this.pathParams),
+      boxes: slab.keep(this.boxes), polyCoords: slab.keep(this.polyCoords), polyStarts: slab.keep(this.polyStarts),
+      pathCoords: slab.keep(this.pathCoords), pathStarts: slab.keep(this.pathStarts), pathParams: slab.keep(this.pathParams),
     })
     c.extras = this.extras
     return c
