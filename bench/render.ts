@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { flatBytes } from './gen.js'
 import { klayoutVersion, runKlayout } from './klayout.js'
+import { PY_PEAK_RSS } from './rss.js'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const N = Number(process.env.BENCH_FLAT ?? 1_700_000)
@@ -18,7 +19,8 @@ const here = fileURLToPath(new URL('.', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'laytest-bench-render-'))
 
 const KLAYOUT_RENDER = `
-import pya, time, json, resource
+import pya, time, json
+${PY_PEAK_RSS}
 t = time.perf_counter()
 lv = pya.LayoutView()
 lv.load_layout(file, True)
@@ -27,7 +29,7 @@ lv.zoom_fit()
 t1 = time.perf_counter()
 lv.save_image(out, int(size), int(size))
 t2 = time.perf_counter()
-print(json.dumps({"loadMs": (t1 - t) * 1000, "renderMs": (t2 - t1) * 1000, "totalMs": (t2 - t) * 1000, "rssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"loadMs": (t1 - t) * 1000, "renderMs": (t2 - t1) * 1000, "totalMs": (t2 - t) * 1000, "rssMB": peak_rss_mb()}))
 `
 
 interface Run { totalMs: number; renderMs: number; rssMB: number }

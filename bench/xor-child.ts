@@ -1,5 +1,6 @@
 /** Runs `laytest diff A B` in this fresh process; prints {"ms", "rssMB", "equal", "layers"} as JSON. */
 import { diffCommand } from '../src/cli/diff.js'
+import { peakRssMB } from './rss.js'
 
 const [a, b] = process.argv.slice(2) as [string, string]
 const t0 = performance.now()
@@ -7,4 +8,4 @@ const r = await diffCommand(a, b, { json: true })
 const ms = performance.now() - t0
 const j = JSON.parse(r.text) as { layers: Record<string, { xorAreaExact: string }>; timings: unknown }
 const layers = Object.entries(j.layers).filter(([, v]) => v.xorAreaExact !== '0').map(([k]) => k)
-console.log(JSON.stringify({ ms, rssMB: process.resourceUsage().maxRSS / 1024, equal: r.equal, layers, timings: j.timings }))
+console.log(JSON.stringify({ ms, rssMB: peakRssMB(), equal: r.equal, layers, timings: j.timings }))
