@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { GdsError, Layout, cellHashes, readLayout, writeLayout } from '../src/index.js'
+import { GdsError, Layout, cellHashes, layerKey, readLayout, writeLayout } from '../src/index.js'
 import { IntBuf } from '../src/layout/intbuf.js'
 import { compressRing } from '../src/layout/polygon.js'
 import { allCorpusFiles, sharedNotice } from './helpers/corpus.js'
@@ -201,5 +201,32 @@ describe('compressRing', () => {
       }),
       { numRuns: 3000 },
     )
+  })
+})
+
+describe('layers read from a file share empty sections safely', () => {
+  it('adding polygons and paths to one read layer changes nothing else', () => {
+    const l = new Layout({ name: 'L', dbu: 0.001 })
+    for (const name of ['a', 'b']) {
+      const c = l.newCell(name)
+      c.addBox(1, 0, 0, 10, 10)
+      c.addBox(2, 0, 0, 20, 20)
+    }
+    const read = readLayout(writeLayout(l))
+    const a1 = read.getCell('a')!.layers.get(layerKey(1, 0))!
+    const others = [read.getCell('a')!.layers.get(layerKey(2, 0))!, read.getCell('b')!.layers.get(layerKey(1, 0))!]
+    read.getCell('a')!.addPolygon(1, [0, 0, 5, 0, 0, 5])
+    read.getCell('a')!.addPath(1, [[0, 0], [100, 0]], 10)
+    expect([a1.boxCount, a1.polygonCount, a1.pathCount]).toEqual([1, 1, 1])
+    for (const s of others) {
+      expect([s.boxCount, s.polygonCount, s.pathCount]).toEqual([1, 0, 0])
+      expect([...s.polyStarts.view()]).toEqual([0])
+      expect([...s.pathStarts.view()]).toEqual([0])
+      expect(s.polyCoords.length + s.pathCoords.length + s.pathParams.length).toBe(0)
+    }
+    // and a fresh read is unaffected too
+    const again = readLayout(writeLayout(l)).getCell('b')!.layers.get(layerKey(1, 0))!
+    expect([again.boxCount, again.polygonCount, again.pathCount]).toEqual([1, 0, 0])
+    expect(dumpLayout(readLayout(writeLayout(read)))).toEqual(dumpLayout(read))
   })
 })

@@ -19,6 +19,21 @@ export interface ShapeExtra {
  * - paths: centre-line vertices in `pathCoords` likewise, and 4 ints each in `pathParams`:
  *   width (GDSII sign kept: negative = absolute width), GDSII PATHTYPE, begin and end extension (PATHTYPE 4)
  */
+/*
+ * Shared stand-ins for the sections a layer does not have: most layers of real layouts hold only boxes, or only
+ * boxes and polygons, and a reader makes tens of thousands of LayerShapes. They are never written: addPolygon
+ * and addPath give the layer its own buffers first (ownPolygons, ownPaths), and nothing outside this class
+ * writes to the polygon or path sections.
+ */
+const NO_COORDS = new IntBuf(0)
+const NO_STARTS = new IntBuf(Int32Array.of(0))
+const NO_PARAMS = new IntBuf(0)
+
+/** True for the shared empty-section buffers (which must never be written or transferred). */
+export function isSharedEmpty(b: IntBuf): boolean {
+  return b === NO_COORDS || b === NO_STARTS || b === NO_PARAMS
+}
+
 export class LayerShapes {
   readonly boxes: IntBuf
   readonly polyCoords: IntBuf
@@ -78,6 +93,7 @@ export class LayerShapes {
    */
   addPolygon(xy: ArrayLike<number>, n: number, extras: GdsElementExtras | null | undefined): void {
     // fast path for the most common element of all: a closed 5-point rectangle with non-zero sides
+    if (this.polyStarts === NO_STARTS) this.ownPolygons()
     if (n === 5 && xy[8] === xy[0] && xy[9] === xy[1]) {
       const x0 = xy[0]!, y0 = xy[1]!, x1 = xy[2]!, y1 = xy[3]!, x2 = xy[4]!, y2 = xy[5]!, x3 = xy[6]!, y3 = xy[7]!
       if (x0 !== x2 && y0 !== y2 && ((x0 === x1 && y1 === y2 && x2 === x3 && y3 === y0) || (y0 === y1 && x1 === x2 && y2 === y3 && x3 === x0))) {
@@ -98,6 +114,7 @@ export class LayerShapes {
   }
 
   addPath(xy: ArrayLike<number>, n: number, width: number, pathtype: number, bgn: number, end: number, extras: GdsElementExtras | null | undefined): void {
+    if (this.pathStarts === NO_STARTS) this.ownPaths()
     if (extras) this.addExtras(ShapeKind.Path, this.pathCount, extras)
     this.pathCoords.append(xy, 0, 2 * n)
     this.pathStarts.push(this.pathCoords.length)
@@ -110,24 +127,48 @@ export class LayerShapes {
    * carved from `slab`, big ones are moved (this LayerShapes is then to be cleared before it is reused).
    */
   takeCompact(slab: IntSlab): LayerShapes {
+    const polys = this.polyStarts.length > 1, paths = this.pathStarts.length > 1
     const c = new LayerShapes({
-      boxes: slab.keep(this.boxes), polyCoords: slab.keep(this.polyCoords), polyStarts: slab.keep(this.polyStarts),
-      pathCoords: slab.keep(this.pathCoords), pathStarts: slab.keep(this.pathStarts), pathParams: slab.keep(this.pathParams),
+      boxes: slab.keep(this.boxes),
+      polyCoords: polys ? slab.keep(this.polyCoords) : NO_COORDS,
+      polyStarts: polys ? slab.keep(this.polyStarts) : NO_STARTS,
+      pathCoords: paths ? slab.keep(this.pathCoords) : NO_COORDS,
+      pathStarts: paths ? slab.keep(this.pathStarts) : NO_STARTS,
+      pathParams: paths ? slab.keep(this.pathParams) : NO_PARAMS,
     })
     c.extras = this.extras
     return c
   }
 
+  private ownPolygons(): void {
+    const w = this as { polyCoords: IntBuf; polyStarts: IntBuf }
+    w.polyCoords = new IntBuf(0)
+    w.polyStarts = new IntBuf(4)
+    w.polyStarts.push(0)
+  }
+
+  private ownPaths(): void {
+    const w = this as { pathCoords: IntBuf; pathStarts: IntBuf; pathParams: IntBuf }
+    w.pathCoords = new IntBuf(0)
+    w.pathStarts = new IntBuf(4)
+    w.pathStarts.push(0)
+    w.pathParams = new IntBuf(0)
+  }
+
   /** Empties the shapes, keeping the buffers' capacity. */
   clear(): void {
     this.boxes.length = 0
-    this.polyCoords.length = 0
-    this.polyStarts.length = 0
-    this.polyStarts.push(0)
-    this.pathCoords.length = 0
-    this.pathStarts.length = 0
-    this.pathStarts.push(0)
-    this.pathParams.length = 0
+    if (this.polyStarts !== NO_STARTS) {
+      this.polyCoords.length = 0
+      this.polyStarts.length = 0 // (not 1: IntSlab.keep may have moved the array out)
+      this.polyStarts.push(0)
+    }
+    if (this.pathStarts !== NO_STARTS) {
+      this.pathCoords.length = 0
+      this.pathStarts.length = 0
+      this.pathStarts.push(0)
+      this.pathParams.length = 0
+    }
     this.extras = null
     this.pathHullCache = null
   }

@@ -1,6 +1,6 @@
 import { IntBuf } from './intbuf.js'
 import { Layout, type Instance, type NodeElement, type Text } from './layout.js'
-import { LayerShapes } from './shapes.js'
+import { LayerShapes, isSharedEmpty } from './shapes.js'
 
 /*
  * A layout as plain data whose coordinate arrays can be transferred between threads without copying
@@ -29,7 +29,8 @@ export function layoutToWire(layout: Layout): { wire: WireLayout; transfer: Arra
   const index = new Map([...layout.cells.values()].map((c, i) => [c, i]))
   const buffers = new Set<ArrayBuffer>()
   const arr = (b: IntBuf): Int32Array => {
-    const v = b.data.length === b.length ? b.data : b.data.slice(0, b.length)
+    // shared buffers (see shapes.ts) are copied: transferring would detach them in this thread
+    const v = b.data.length === b.length && !isSharedEmpty(b) ? b.data : b.data.slice(0, b.length)
     if (v.byteLength) buffers.add(v.buffer as ArrayBuffer)
     return v
   }
