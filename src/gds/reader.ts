@@ -310,6 +310,14 @@ function parseGds(initial: Uint8Array, refill: Refill | null, sink: GdsSink, opt
    * Batches keep this a function that is called often: V8 optimises it early, where one long loop in a fresh
    * process would run for a long time in less optimised code.
    */
+  const reportPoints = (head: number, lay: number, dtp: number, c: number, n: number, width: number, pathtype: number, bgn: number, fin: number): void => {
+    const nInts = 2 * n
+    if (nInts > xy.length) xy = new Int32Array(Math.max(xy.length * 2, nInts))
+    for (let i = 0, r = c; i < nInts; i++, r += 4) xy[i] = view.getInt32(r)
+    if (head === BOUNDARY_HEADER) sink.boundary(lay, dtp, xy, n, null)
+    else sink.path(lay, dtp, xy, n, width, pathtype, bgn, fin, null)
+  }
+
   const fastElements = (p: number): number => {
     if (!inStruct || el !== EL_NONE) return 0
     let done = 0
@@ -361,11 +369,7 @@ function parseGds(initial: Uint8Array, refill: Refill | null, sink: GdsSink, opt
           continue
         }
       }
-      const nInts = 2 * n
-      if (nInts > xy.length) xy = new Int32Array(Math.max(xy.length * 2, nInts))
-      for (let i = 0, r = c; i < nInts; i++, r += 4) xy[i] = view.getInt32(r)
-      if (head === BOUNDARY_HEADER) sink.boundary(lay, dtp, xy, n, null)
-      else sink.path(lay, dtp, xy, n, width, pathtype, bgn, fin, null)
+      reportPoints(head, lay, dtp, c, n, width, pathtype, bgn, fin)
       done = p = e + 4
     }
     return done
