@@ -2,6 +2,7 @@
  * Synthetic layouts for benchmarks, built with laytest's own builder and writer. Seeded, so every run
  * measures the same bytes.
  */
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs'
 import { Layout, writeLayout, type Cell } from '../src/index.js'
 
 export function rng(seed: number): () => number {
@@ -80,4 +81,15 @@ export function flatBytes(n: number): Uint8Array {
 
 export function hierBytes(leaves: number, perLeaf: number): Uint8Array {
   return writeLayout(hierLayout(leaves, perLeaf))
+}
+
+/** Writes a benchmark input and flushes it to disk, so that write-back does not run during the timings. */
+export function writeDurably(file: string, bytes: Uint8Array): void {
+  const fd = openSync(file, 'w')
+  try {
+    for (let o = 0; o < bytes.length; ) o += writeSync(fd, bytes, o)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
 }

@@ -8,11 +8,11 @@
  * ("warm", what a test run reading many layouts in one worker pays). Reading the file is timed for both tools.
  */
 import { execFileSync } from 'node:child_process'
-import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { flatBytes, hierBytes } from './gen.js'
+import { flatBytes, hierBytes, writeDurably } from './gen.js'
 import { KLAYOUT_READ, klayoutVersion, runKlayout } from './klayout.js'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
@@ -39,16 +39,6 @@ function bestInterleaved(tools: Array<(() => Result) | null>): Array<Result | nu
     })
   }
   return out
-}
-
-function writeDurably(file: string, bytes: Uint8Array): void {
-  const fd = openSync(file, 'w')
-  try {
-    for (let o = 0; o < bytes.length; ) o += writeSync(fd, bytes, o)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
 }
 
 const kv = klayoutVersion()

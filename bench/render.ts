@@ -4,11 +4,11 @@
  * (bytes in the page cache) and writing the PNG; best of BENCH_RUNS (default 3) fresh processes each.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { flatBytes } from './gen.js'
+import { flatBytes, writeDurably } from './gen.js'
 import { klayoutVersion, runKlayout } from './klayout.js'
 import { PY_PEAK_RSS } from './rss.js'
 
@@ -45,7 +45,7 @@ function best(fn: () => Run): Run {
 
 try {
   const file = join(dir, 'flat.gds')
-  writeFileSync(file, flatBytes(N))
+  writeDurably(file, flatBytes(N))
   const kv = klayoutVersion()
   console.log(`# render ${SIZE}x${SIZE}: laytest vs ${kv ?? 'KLayout (not installed: laytest only)'}`)
   console.log(`# ${new Date().toISOString().slice(0, 10)}, ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, best of ${RUNS}`)

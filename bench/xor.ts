@@ -11,12 +11,12 @@
  * the set of differing layers; prints the ratio laytest / strmxor for each strmxor mode.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { writeLayout, type Layout } from '../src/index.js'
-import { flatLayout, hierLayout } from './gen.js'
+import { flatLayout, hierLayout, writeDurably } from './gen.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const STRMXOR = '/usr/lib/klayout/strmxor'
@@ -94,8 +94,8 @@ try {
   for (const [name, make] of cases) {
     const [la, lb] = make()
     const a = join(dir, 'a.gds'), b = join(dir, 'b.gds')
-    writeFileSync(a, writeLayout(la))
-    writeFileSync(b, writeLayout(lb))
+    writeDurably(a, writeLayout(la))
+    writeDurably(b, writeLayout(lb))
     console.error(`${name}: files written`)
     const ours = laytest(a, b)
     const runs = [strmxor(a, b, []), strmxor(a, b, ['-p', '500']), strmxor(a, b, ['-p', '500', '-n', '2'])]

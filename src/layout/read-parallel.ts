@@ -8,8 +8,13 @@ import type { Layout } from './layout.js'
 import { layoutFromWire, type WireLayout } from './wire.js'
 
 const WORKER_URL = new URL('./read-worker.js', import.meta.url)
-/** Files smaller than this are read in this thread (a worker costs ~30 ms to start). */
-const PARALLEL_MIN_BYTES = 8 << 20
+/**
+ * Files smaller than this are read in this thread, after the first. A worker costs ~30 ms to start, reads
+ * unoptimised code again (a second read in this thread is warm: about half the first), and two isolates
+ * warming up compete for the two cores; measured on 2 cores: two 36 MB hierarchical files 140-190 ms in
+ * this thread vs 230-270 ms with a worker, two 112 MB flat files 370-440 ms vs 290-390 ms.
+ */
+const PARALLEL_MIN_BYTES = 64 << 20
 
 /**
  * Reads several GDSII files at once: the first in this thread, the others (when large, and when there are

@@ -29,9 +29,9 @@ export function layoutToWire(layout: Layout): { wire: WireLayout; transfer: Arra
   const index = new Map([...layout.cells.values()].map((c, i) => [c, i]))
   const buffers = new Set<ArrayBuffer>()
   const arr = (b: IntBuf): Int32Array => {
-    // shared buffers (see shapes.ts) are copied: transferring would detach them in this thread
-    const v = b.data.length === b.length && !isSharedEmpty(b) ? b.data : b.data.slice(0, b.length)
-    if (v.byteLength) buffers.add(v.buffer as ArrayBuffer)
+    const v = b.data.length === b.length ? b.data : b.data.slice(0, b.length)
+    // the shared empty sections (see shapes.ts) are cloned, not transferred: that would detach them here
+    if (v.byteLength && !isSharedEmpty(b)) buffers.add(v.buffer as ArrayBuffer)
     return v
   }
   const wire: WireLayout = {
