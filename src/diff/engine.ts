@@ -1,3 +1,4 @@
+import { KeyedBag } from '../layout/keyed-bag.js'
 import type { BBox } from '../layout/bbox.js'
 import type { BooleanOps } from './clipper.js'
 import { RingSet } from './rings.js'
@@ -152,28 +153,17 @@ function inside(rs: RingSet, box: BBox): boolean {
 /** Separates the rings both sides have identically (same points in the same order) from the others. */
 export function splitCommon(a: RingSet, b: RingSet): { onlyA: RingSet; onlyB: RingSet; common: RingSet } {
   if (a.count === 0 || b.count === 0) return { onlyA: a, onlyB: b, common: EMPTY }
-  const byKey = new Map<number, number[]>()
-  for (let i = 0; i < b.count; i++) {
-    const k = ringKey(b, i)
-    const list = byKey.get(k)
-    if (list) list.push(i)
-    else byKey.set(k, [i])
-  }
+  const bag = new KeyedBag<number>()
+  for (let i = 0; i < b.count; i++) bag.add(ringKey(b, i), i)
   // most tiles have either nearly everything or nearly nothing in common: size the sets on the first hit
   let onlyA: RingSet | null = null, common: RingSet | null = null
   const usedB = new Uint8Array(b.count)
+  let query = 0
+  const same = (j: number): boolean => sameRing(a, query, b, j)
   for (let i = 0; i < a.count; i++) {
-    const list = byKey.get(ringKey(a, i))
-    let hit = -1
-    if (list) {
-      for (let j = 0; j < list.length; j++) {
-        if (sameRing(a, i, b, list[j]!)) {
-          hit = j
-          break
-        }
-      }
-    }
-    if (hit < 0) {
+    query = i
+    const hit = bag.take(ringKey(a, i), same)
+    if (hit === undefined) {
       if (common) (onlyA ??= new RingSet(64)).addRaw(a.xy, a.starts[i]!, a.size(i))
     } else {
       if (!common) {
@@ -182,8 +172,7 @@ export function splitCommon(a: RingSet, b: RingSet): { onlyA: RingSet; onlyB: Ri
         onlyA = new RingSet(64)
         for (let k = 0; k < i; k++) onlyA.addRaw(a.xy, a.starts[k]!, a.size(k))
       }
-      usedB[list![hit]!] = 1
-      list!.splice(hit, 1)
+      usedB[hit] = 1
       common.addRaw(a.xy, a.starts[i]!, a.size(i))
     }
   }

@@ -29,8 +29,6 @@ class LayoutBuilder implements GdsSink {
    * reading allocates one exact-size array per buffer instead of growing thousands of small ones.
    */
   private readonly scratch = new Map<LayerKey, LayerShapes>()
-  private readonly scratchKeys: LayerKey[] = []
-  private readonly scratchList: LayerShapes[] = []
   private readonly slab = new IntSlab()
   private lastKey = -1
   private lastShapes: LayerShapes | null = null
@@ -69,12 +67,9 @@ class LayoutBuilder implements GdsSink {
   endStructure(): void {
     const c = this.cur
     if (c) {
-      // a plain indexed loop: this runs once per cell, mostly before V8 has optimised it
-      const keys = this.scratchKeys, list = this.scratchList
-      for (let i = 0; i < list.length; i++) {
-        const s = list[i]!
-        if (s.boxes.length === 0 && s.polyStarts.length === 1 && s.pathStarts.length === 1) continue
-        c.layers.set(keys[i]!, s.takeCompact(this.slab))
+      for (const [key, s] of this.scratch) {
+        if (s.shapeCount === 0) continue
+        c.layers.set(key, s.takeCompact(this.slab))
         s.clear()
       }
       this.layout!.touch()
@@ -87,11 +82,7 @@ class LayoutBuilder implements GdsSink {
     const key = layerKey(layer, datatype)
     if (key === this.lastKey) return this.lastShapes!
     let s = this.scratch.get(key)
-    if (!s) {
-      this.scratch.set(key, (s = new LayerShapes()))
-      this.scratchKeys.push(key)
-      this.scratchList.push(s)
-    }
+    if (!s) this.scratch.set(key, (s = new LayerShapes()))
     this.lastKey = key
     this.lastShapes = s
     return s

@@ -56,11 +56,6 @@ export class IntBuf {
   view(): Int32Array {
     return this.data.subarray(0, this.length)
   }
-
-  /** A copy holding exactly `length` ints (no spare capacity). */
-  compact(): IntBuf {
-    return new IntBuf(this.length ? this.data.slice(0, this.length) : EMPTY)
-  }
 }
 
 /**

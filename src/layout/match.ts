@@ -1,3 +1,4 @@
+import { KeyedBag } from './keyed-bag.js'
 import { BBoxAcc, type BBox } from './bbox.js'
 import { ShapeHasher, hashBox, hashPath, hashRing, orientation, pathReversed } from './hash.js'
 import { layerPathHulls } from './path.js'
@@ -148,30 +149,16 @@ function shapeKey(s: LayerShapes, ref: ShapeRef, h: ShapeHasher): number {
 
 function hashMatch(a: LayerShapes, b: LayerShapes, candA: ShapeRef[], candB: ShapeRef[]): ShapeMatch {
   const h = new ShapeHasher()
-  const byKey = new Map<number, ShapeRef[]>()
-  for (const ref of candB) {
-    const k = shapeKey(b, ref, h)
-    const list = byKey.get(k)
-    if (list) list.push(ref)
-    else byKey.set(k, [ref])
-  }
+  const bag = new KeyedBag<ShapeRef>()
+  for (const ref of candB) bag.add(shapeKey(b, ref, h), ref)
   const onlyA: ShapeRef[] = []
+  let query = 0
+  const same = (rb: ShapeRef): boolean => sameShape(a, query, b, rb)
   for (const ref of candA) {
-    const list = byKey.get(shapeKey(a, ref, h))
-    let hit = -1
-    if (list) {
-      for (let j = 0; j < list.length; j++) {
-        if (sameShape(a, ref, b, list[j]!)) {
-          hit = j
-          break
-        }
-      }
-    }
-    if (hit < 0) onlyA.push(ref)
-    else list!.splice(hit, 1)
+    query = ref
+    if (bag.take(shapeKey(a, ref, h), same) === undefined) onlyA.push(ref)
   }
-  const onlyB: ShapeRef[] = []
-  for (const list of byKey.values()) for (const ref of list) onlyB.push(ref)
+  const onlyB = [...bag.rest()]
   return { onlyA, onlyB }
 }
 
