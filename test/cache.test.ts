@@ -123,7 +123,7 @@ describe('the matcher with the cache', () => {
     c.get('a')
     c.get('b')
     c.recordStats()
-    const bin = join(ROOT, 'dist/cli/main.js')
+    const bin = join(ROOT, 'dist/main.js')
     const r = await execa(process.execPath, [bin, 'cache', 'stats', '--json', '--dir', dir])
     expect(JSON.parse(r.stdout)).toMatchObject({ entries: 1, hits: 1, misses: 1 })
     expect(JSON.parse(r.stdout).bytes).toBeGreaterThan(0)

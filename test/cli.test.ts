@@ -8,7 +8,7 @@ import { FIXTURES, ROOT } from './helpers/corpus.js'
 import { Layout, readLayout, writeLayout } from '../src/index.js'
 import { dumpLayout } from './helpers/structural.js'
 
-const BIN = join(ROOT, 'dist/cli/main.js')
+const BIN = join(ROOT, 'dist/main.js')
 
 /** Runs the bin; the session cache is off unless a test turns it on (results must not depend on earlier runs). */
 function run(...args: string[]): { code: number; stdout: string; stderr: string } {

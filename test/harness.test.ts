@@ -149,7 +149,7 @@ describe('laytest test: the project\'s vitest, --open-diff', () => {
     const { server, port } = await startViewerServer({ port: 0 })
     try {
       const dir = project({ 'chip.test.mjs': CHIP_TEST })
-      const bin = join(ROOT, 'dist/cli/main.js')
+      const bin = join(ROOT, 'dist/main.js')
       const run = (env: Record<string, string>, ...args: string[]) =>
         execa(process.execPath, [bin, 'test', ...args], { cwd: dir, reject: false, all: true, extendEnv: false, env: { PATH: process.env.PATH ?? '', CI: '', NO_COLOR: '1', LAYTEST_VIEWER: `127.0.0.1:${port}`, ...env } })
       expect((await run({})).exitCode).toBe(0)

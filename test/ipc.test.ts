@@ -107,7 +107,7 @@ describe('launch or connect', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()))
     const port = (probe.address() as AddressInfo).port
     await new Promise<void>((r) => probe.close(() => r()))
-    expect(existsSync(join(ROOT, 'dist/cli/main.js'))).toBe(true)
+    expect(existsSync(join(ROOT, 'dist/main.js'))).toBe(true)
     const v1 = await connectViewer({ port })
     expect(v1.kind).toBe('laytest')
     await v1.diff({ reference: GDS, test: GDS2, title: 'first' })
@@ -122,7 +122,7 @@ describe('launch or connect', () => {
 
   test('laytest diff --open-diff sends the difference to the viewer', async () => {
     const { server: s, port } = await server()
-    const r = await execa(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'diff', GDS, GDS2, '--open-diff', '--no-cache'], { reject: false, env: { LAYTEST_VIEWER: `127.0.0.1:${port}` } })
+    const r = await execa(process.execPath, [join(ROOT, 'dist/main.js'), 'diff', GDS, GDS2, '--open-diff', '--no-cache'], { reject: false, env: { LAYTEST_VIEWER: `127.0.0.1:${port}` } })
     expect(r.exitCode).toBe(1)
     expect(r.stdout).toMatch(/sent to the viewer at 127\.0\.0\.1:\d+/)
     expect(s.items.at(-1)).toMatchObject({ kind: 'diff', files: { reference: GDS, test: GDS2 } })

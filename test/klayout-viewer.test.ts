@@ -22,7 +22,7 @@ const GDS = join(ROOT, 'examples/ring.gds'), GDS2 = join(ROOT, 'examples/ring-v2
 describe('laytest klayout install', () => {
   test('writes an autorun .lym holding exactly the macro', () => {
     const dir = mkdtempSync(join(tmpdir(), 'laytest-kl-'))
-    const r = spawnSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'klayout', 'install', '--dir', dir], { encoding: 'utf8' })
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist/main.js'), 'klayout', 'install', '--dir', dir], { encoding: 'utf8' })
     expect(r.status, r.stderr).toBe(0)
     const lym = new XMLParser({ parseTagValue: false, trimValues: false }).parse(readFileSync(join(dir, 'laytest_viewer.lym'), 'utf8')) as { 'klayout-macro': Record<string, string> }
     expect(lym['klayout-macro'].autorun).toBe('true')

@@ -27,7 +27,7 @@ describe.skipIf(!have)('web viewer in chromium', () => {
   })
 
   test('a diff arrives live, layers toggle, zoom to the difference', async () => {
-    const serve = execa(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0'], { reject: false })
+    const serve = execa(process.execPath, [join(ROOT, 'dist/main.js'), 'serve', '--port', '0'], { reject: false })
     kill.push(serve.pid!)
     const line = await new Promise<string>((resolve, reject) => {
       let out = ''

@@ -4,14 +4,23 @@ import { DiffError } from '../diff/index.js'
 import { LypError } from '../render/lyp.js'
 import { diffCommand } from './diff.js'
 import { basename, resolve } from 'node:path'
-import { connectViewer } from '../ipc/client.js'
-import type { DiffMessage } from '../ipc/protocol.js'
-import { klayoutInstallCommand, openCommand, openDiffCommand, serveCommand } from './viewer.js'
 import { infoCommand } from './info.js'
 import { runVitest } from './test.js'
 import { cacheCommand } from './cache.js'
 import { UsageError } from './errors.js'
 import { renderCommand } from './render.js'
+
+/**
+ * The viewer's commands. They live in ipc/, the layer above this one, so the program (src/main.ts) hands them
+ * in: the command line never imports the viewer.
+ */
+export interface ViewerCommands {
+  serve(opts: { port?: number; host?: string; httpPort?: number; lyp?: string; http?: boolean }, out: { write(s: string): unknown }): Promise<void>
+  open(opts: { port?: number; host?: string }): Promise<string>
+  openDiff(summaryFile: string | undefined, opts: { port?: number; host?: string }): Promise<string>
+  klayoutInstall(dir: string | undefined): string
+  sendDiff(d: { reference: string; test: string; xor?: string; title: string }, viewer: 'laytest' | 'klayout'): Promise<string>
+}
 
 export interface CliIO {
   stdout: { write(s: string): unknown }
@@ -74,7 +83,7 @@ commands:
 
 export { UsageError }
 
-export async function runCli(argv: string[], io: CliIO): Promise<number> {
+export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands): Promise<number> {
   const [cmd, ...rest] = argv
   try {
     switch (cmd) {
@@ -130,7 +139,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
           const a = resolve(positionals[0]!), b = resolve(positionals[1]!)
           const xor = values.out ? resolve(values.out, 'xor.gds') : values.output ? resolve(values.output) : undefined
           const viewer = values.viewer === 'klayout' ? 'klayout' : 'laytest'
-          io.stdout.write(await sendDiff({ reference: a, test: b, xor, title: `${basename(a)} vs ${basename(b)}` }, viewer))
+          io.stdout.write(await viewers.sendDiff({ reference: a, test: b, xor, title: `${basename(a)} vs ${basename(b)}` }, viewer))
         }
         return res.equal ? EXIT_OK : EXIT_DIFFERENT
       }
@@ -147,23 +156,23 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
           if (!(Number.isInteger(n) && n >= 0 && n < 65536)) throw new UsageError(`${what} wants 0..65535 (got "${v}")`)
           return n
         }
-        await serveCommand({ port: portOf(values.port, '--port'), host: values.host, httpPort: portOf(values['http-port'], '--http-port'), lyp: values.lyp, http: !values['no-http'] }, io.stdout)
+        await viewers.serve({ port: portOf(values.port, '--port'), host: values.host, httpPort: portOf(values['http-port'], '--http-port'), lyp: values.lyp, http: !values['no-http'] }, io.stdout)
         return EXIT_OK
       }
       case 'klayout': {
         const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { dir: { type: 'string' } } })
         if (positionals[0] !== 'install') throw new UsageError('klayout wants: install [--dir D]')
-        io.stdout.write(klayoutInstallCommand(values.dir))
+        io.stdout.write(viewers.klayoutInstall(values.dir))
         return EXIT_OK
       }
       case 'open': {
         const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, host: { type: 'string' } } })
-        io.stdout.write(await openCommand({ port: values.port ? Number(values.port) : undefined, host: values.host }))
+        io.stdout.write(await viewers.open({ port: values.port ? Number(values.port) : undefined, host: values.host }))
         return EXIT_OK
       }
       case 'open-diff': {
         const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { port: { type: 'string' }, host: { type: 'string' } } })
-        io.stdout.write(await openDiffCommand(positionals[0], { port: values.port ? Number(values.port) : undefined, host: values.host }))
+        io.stdout.write(await viewers.openDiff(positionals[0], { port: values.port ? Number(values.port) : undefined, host: values.host }))
         return EXIT_OK
       }
       case 'test': {
@@ -209,12 +218,6 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     io.stderr.write(`laytest: ${oneLine(e)}\n`)
     return EXIT_ERROR
   }
-}
-
-async function sendDiff(d: DiffMessage, viewer: 'laytest' | 'klayout'): Promise<string> {
-  const v = await connectViewer({ viewer, launchTimeout: viewer === 'klayout' ? 30000 : undefined })
-  await v.diff(d)
-  return `laytest: sent to the viewer at ${v.host}:${v.port}\n`
 }
 
 function parseSize(v: string | undefined): number | undefined {

@@ -27,7 +27,7 @@ export async function openDiffHook(failures: AssertionRecord[], opts: ReportOpti
   if (sender) return sender(failures, opts)
   const root = opts.root ?? process.cwd()
   const summary = join(root, opts.resultsDir ?? 'laytest-results', 'summary.json')
-  const bin = fileURLToPath(new URL('../cli/main.js', import.meta.url))
+  const bin = fileURLToPath(new URL('../main.js', import.meta.url))
   const r = existsSync(bin) ? await execa(process.execPath, [bin, 'open-diff', summary], { cwd: root, reject: false, all: true }) : null
   if (r && r.exitCode === 0) {
     process.stdout.write(r.stdout)

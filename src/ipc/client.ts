@@ -130,8 +130,8 @@ async function probe(host: string, port: number, timeout: number): Promise<'layt
 
 /** The laytest bin next to this module (dist/), or the built one when running from the TypeScript sources. */
 function cliPath(): string {
-  const here = fileURLToPath(new URL('../cli/main.js', import.meta.url))
-  return existsSync(here) ? here : fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
+  const here = fileURLToPath(new URL('../main.js', import.meta.url))
+  return existsSync(here) ? here : fileURLToPath(new URL('../../dist/main.js', import.meta.url))
 }
 
 /**

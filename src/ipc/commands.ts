@@ -1,15 +1,18 @@
+/** The viewer's command-line commands (laytest serve, open, open-diff, klayout install, diff --open-diff). */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { writeFileAtomic } from '../layout/gdsio.js'
-import { klayoutMacroLym } from '../ipc/klayout-macro.js'
+import { klayoutMacroLym } from './klayout-macro.js'
 import { join, resolve } from 'node:path'
 import type { AssertionRecord } from '../harness/matcher.js'
-import { connectViewer, type ViewerOptions } from '../ipc/client.js'
-import { startViewerServer } from '../ipc/server.js'
-import { ViewerHttp } from '../ipc/http.js'
+import { connectViewer, type ViewerOptions } from './client.js'
+import { startViewerServer } from './server.js'
+import { ViewerHttp } from './http.js'
 import { readLyp } from '../render/lyp.js'
 import { execa } from 'execa'
-import { UsageError } from './errors.js'
+import { UsageError } from '../cli/errors.js'
+import type { ViewerCommands } from '../cli/run.js'
+import type { DiffMessage } from './protocol.js'
 
 /** `laytest serve`: the IPC server and the web viewer, until a shutdown request (or the process is stopped). */
 export async function serveCommand(opts: { port?: number; host?: string; httpPort?: number; lyp?: string; http?: boolean }, out: { write(s: string): unknown }): Promise<void> {
@@ -65,4 +68,16 @@ export function klayoutInstallCommand(dir: string | undefined): string {
   const file = join(target, 'laytest_viewer.lym')
   writeFileAtomic(file, klayoutMacroLym())
   return `${file}: installed; KLayout now serves laytest diffs on port 11078 (LAYTEST_KLAYOUT_PORT to change) when it starts\n`
+}
+
+/** `laytest diff --open-diff`: one difference to the viewer (started if needed). */
+export async function sendDiff(d: DiffMessage, viewer: 'laytest' | 'klayout'): Promise<string> {
+  const v = await connectViewer({ viewer, launchTimeout: viewer === 'klayout' ? 30000 : undefined })
+  await v.diff(d)
+  return `laytest: sent to the viewer at ${v.host}:${v.port}\n`
+}
+
+/** What the command line needs from the viewer, handed to runCli by the program (src/main.ts). */
+export const viewerCommands: ViewerCommands = {
+  serve: serveCommand, open: openCommand, openDiff: openDiffCommand, klayoutInstall: klayoutInstallCommand, sendDiff,
 }
