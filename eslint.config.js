@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'node_modules/', 'laytest-results/', 'coverage/'] },
+  { ignores: ['dist/', 'build/', 'node_modules/', 'laytest-results/', 'coverage/', 'src/**/*.as.ts', 'src/gds/wasm/decoder-binary.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -6,9 +6,12 @@ import { concat, i2, i4, library, rec, str, struct, T } from './helpers/rawgds.j
 
 /*
  * The reader takes a fast path for plain BOUNDARY and PATH elements whose records come in the standard order
- * (LAYER, DATATYPE, [PATHTYPE], [WIDTH], [BGNEXTN], [ENDEXTN], XY). The same elements with DATATYPE before
- * LAYER, which GDSII allows too, take the general path. Both must give the same layout, for any points: closed
- * or open rings, rectangles, degenerate and repeated points, every path type, negative widths, extensions.
+ * (LAYER, DATATYPE, [PATHTYPE], [WIDTH], [BGNEXTN], [ENDEXTN], XY): a WebAssembly decoder that also normalises
+ * polygons (src/gds/wasm/decoder.as.ts, a port of layout/polygon.ts compressRing and ringAsBox). The same
+ * elements with DATATYPE before LAYER, which GDSII allows too, take the general path (JavaScript). Both must
+ * give the same layout, for any points: closed or open rings, rectangles, degenerate, repeated and in-line
+ * points, coordinates whose cross products exceed 2^53, every path type, negative widths, extensions; and in
+ * any mix (fast and general elements of one layer interleaved keep their order).
  */
 
 const BGNEXTN = 0x30
@@ -38,7 +41,11 @@ function encode(e: El, standard: boolean): Uint8Array {
   return concat(rec(e.kind === 'path' ? T.PATH : T.BOUNDARY, 0), ...ld, ...opt, rec(T.XY, 3, i4(...e.xy)), rec(T.ENDEL, 0))
 }
 
-const coord = fc.integer({ min: -3, max: 3 }).map((v) => v * 1000)
+const coord = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: -3, max: 3 }).map((v) => v * 1000) },
+  // extremes: differences up to 2^32, products beyond 2^53 (where in-line tests round the same way or not at all)
+  { weight: 1, arbitrary: fc.constantFrom(-(2 ** 31), -(2 ** 30) - 7, -1, 2 ** 30 + 3, 2 ** 31 - 1) },
+)
 const point = fc.tuple(coord, coord)
 const rectangle = fc.tuple(coord, coord, coord, coord, fc.boolean()).map(([x0, y0, x1, y1, ccw]) =>
   ccw ? [x0, y0, x1, y0, x1, y1, x0, y1, x0, y0] : [x0, y0, x0, y1, x1, y1, x1, y0, x0, y0])
@@ -68,6 +75,17 @@ describe('the fast path for plain elements equals the general path', () => {
         expect(dumpLayout(readLayout(file(true)))).toEqual(dumpLayout(readLayout(file(false))))
       }),
       { numRuns: 400 },
+    )
+  })
+
+  it('fast and general elements interleaved in one structure keep their order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(element, fc.boolean()), { maxLength: 40 }), (els) => {
+        const mixed = library(struct('A', ...els.map(([e, standard]) => encode(e, standard))))
+        const general = library(struct('A', ...els.map(([e]) => encode(e, false))))
+        expect(dumpLayout(readLayout(mixed))).toEqual(dumpLayout(readLayout(general)))
+      }),
+      { numRuns: 300 },
     )
   })
 

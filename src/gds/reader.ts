@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
+import { ElementDecoder } from './decoder.js'
 import { GdsError } from './errors.js'
 import { decodeReal8 } from './real8.js'
 import { DT, R, RECORD_DATA_TYPE, dataTypeName, recordName } from './records.js'
@@ -26,18 +27,6 @@ export const DEFAULT_MAX_ARRAY_MEMBERS = 1 << 24
 const DEFAULT_MAX_INFLATED = 2 ** 31 - 1
 
 const EL_NONE = 0
-/** Record headers (length, type, data type) as big-endian words, for the plain-element fast path. */
-const BOUNDARY_HEADER = 0x00040800
-const PATH_HEADER = 0x00040900
-const LAYER_HEADER = 0x00060d02
-const DATATYPE_HEADER = 0x00060e02
-const PATHTYPE_HEADER = 0x00062102
-const WIDTH_HEADER = 0x00080f03
-const BGNEXTN_HEADER = 0x00083003
-const ENDEXTN_HEADER = 0x00083103
-const ENDEL_HEADER = 0x00041100
-const XY_INT4 = 0x1003
-
 /** One bit per element type, so record placement checks need no allocation in the hot loop. */
 const EL_BIT: number[] = []
 EL_BIT[R.BOUNDARY] = 1
@@ -75,6 +64,12 @@ export function gdsBytes(bytes: Uint8Array, opts: GdsReadOptions = {}): Uint8Arr
   }
 }
 
+/**
+ * The most bytes a plain BOUNDARY or PATH element can take: its header, LAYER, DATATYPE, PATHTYPE, WIDTH, BGNEXTN,
+ * ENDEXTN, the longest XY record (8191 points) and ENDEL.
+ */
+const LONGEST_PLAIN_ELEMENT = 4 + 6 + 6 + 6 + 8 + 8 + 8 + (4 + 8 * 8191) + 4
+
 /** Bytes the file reader keeps in memory at once (a record is at most 65535 bytes). */
 const WINDOW_BYTES = 1 << 20
 
@@ -94,26 +89,33 @@ export function readGdsFile(path: string, sink: GdsSink, opts: GdsReadOptions = 
     throw unreadable(e)
   }
   try {
-    const refill: Refill = (buf, from) => {
-      try {
-        return readSync(fd, buf, from, buf.length - from, null)
-      } catch (e) {
-        throw unreadable(e)
-      }
-    }
-    const window = new Uint8Array(Math.max(1 << 16, opts.windowBytes ?? WINDOW_BYTES))
+    const head = new Uint8Array(2)
     let n = 0
-    for (let r = 1; n < 2 && r > 0; n += r) r = refill(window, n)
-    if (isGzip(window.subarray(0, n))) {
+    try {
+      n = readSync(fd, head, 0, 2, 0)
+      if (n === 1) n += readSync(fd, head, 1, 1, 1)
+    } catch (e) {
+      throw unreadable(e)
+    }
+    if (isGzip(head.subarray(0, n))) {
       let whole: Uint8Array
       try {
         whole = readFileSync(path)
       } catch (e) {
         throw unreadable(e)
       }
-      parseGds(gdsBytes(whole, { ...opts, file }), null, sink, opts, file)
+      parseGds(bufferSource(gdsBytes(whole, { ...opts, file })), sink, opts, file)
     } else {
-      parseGds(window.subarray(0, n), refill, sink, opts, file)
+      let at = 0
+      parseGds((buf, from) => {
+        try {
+          const r = readSync(fd, buf, from, buf.length - from, at)
+          at += r
+          return r
+        } catch (e) {
+          throw unreadable(e)
+        }
+      }, sink, opts, file)
     }
   } finally {
     closeSync(fd)
@@ -126,23 +128,44 @@ export function readGdsFile(path: string, sink: GdsSink, opts: GdsReadOptions = 
  */
 export function readGds(input: Uint8Array, sink: GdsSink, opts: GdsReadOptions = {}): void {
   const file = opts.file ?? '<buffer>'
-  parseGds(gdsBytes(input, opts), null, sink, opts, file)
+  parseGds(bufferSource(gdsBytes(input, opts)), sink, opts, file)
 }
 
-/** Reads more of a file into buf from `from` on; returns the number of bytes read, 0 at the end. */
+/** Reads more of the input into buf from `from` on; returns the number of bytes read, 0 at the end. */
 type Refill = (buf: Uint8Array, from: number) => number
 
+/** Bytes in memory, handed to the parser's window piece by piece like a file's. */
+function bufferSource(bytes: Uint8Array): Refill {
+  let at = 0
+  return (buf, from) => {
+    const n = Math.min(buf.length - from, bytes.length - at)
+    buf.set(bytes.subarray(at, at + n), from)
+    at += n
+    return n
+  }
+}
+
 /**
- * The parser. `initial` holds the first bytes; with `refill`, it is a view at the start of a window buffer
- * that more of the file is read into as the parser moves on (positions are window-relative, `base` is the
- * file offset of the window's first byte; every offset reported is base + position).
+ * The parser. The input is read through a window (the element decoder's memory) that `refill` fills as the
+ * parser moves on: positions are window-relative, `base` is the input offset of the window's first byte, and
+ * every offset reported is base + position.
  */
-function parseGds(initial: Uint8Array, refill: Refill | null, sink: GdsSink, opts: GdsReadOptions, file: string): void {
-  const bytes = refill ? new Uint8Array(initial.buffer, initial.byteOffset, initial.buffer.byteLength - initial.byteOffset) : initial
+function parseGds(source: Refill, sink: GdsSink, opts: GdsReadOptions, file: string): void {
+  const dec = ElementDecoder.acquire(Math.max(1 << 16, opts.windowBytes ?? WINDOW_BYTES))
+  try {
+    parseWindowed(dec, source, sink, opts, file)
+  } finally {
+    dec.release()
+  }
+}
+
+function parseWindowed(dec: ElementDecoder, source: Refill, sink: GdsSink, opts: GdsReadOptions, file: string): void {
+  let refill: Refill | null = source
+  const bytes = dec.window
   const maxVertices = opts.maxVertices ?? DEFAULT_MAX_VERTICES
   const maxArray = opts.maxArrayMembers ?? DEFAULT_MAX_ARRAY_MEMBERS
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  let end = initial.byteLength
+  let end = 0
   let base = 0
 
   const fail = (offset: number, record: number | string | undefined, expected: string): never => {
@@ -210,6 +233,8 @@ function parseGds(initial: Uint8Array, refill: Refill | null, sink: GdsSink, opt
   let extras: GdsElementExtras | null = null
   let xyRecords = 0
   let inStruct = false
+  /** True once this structure's BOUNDARY, PATH or BOX elements have been reported (batch or callback). */
+  let shapesReported = false
   let lastPropAttr: number | null = null
 
   const beginElement = (type: number, at: number): void => {
@@ -261,16 +286,22 @@ function parseGds(initial: Uint8Array, refill: Refill | null, sink: GdsSink, opt
       case R.BOUNDARY:
         needLayer(at)
         needPoints(at, [1, maxVertices])
+        flushShapes()
+        shapesReported = true
         sink.boundary(layer, dtype, xy, nxy >> 1, extras)
         break
       case R.PATH:
         needLayer(at)
         needPoints(at, [1, maxVertices])
+        flushShapes()
+        shapesReported = true
         sink.path(layer, dtype, xy, nxy >> 1, width, pathtype, bgnExt, endExt, extras)
         break
       case R.BOX:
         needLayer(at)
         needPoints(at, [1, 5])
+        flushShapes()
+        shapesReported = true
         sink.box(layer, dtype, xy, nxy >> 1, extras)
         break
       case R.NODE:
@@ -303,76 +334,49 @@ function parseGds(initial: Uint8Array, refill: Refill | null, sink: GdsSink, opt
   }
 
   /**
-   * The fast path for the elements most files are made of: plain BOUNDARY and PATH elements (no ELFLAGS, PLEX
-   * or properties; records in the standard order, well-formed), the first one's header at `p`, then as many
-   * directly following ones as there are, up to a batch. Returns the position after the last ENDEL read, or 0
-   * when the first element is not plain: anything unusual (including every error) takes the general path.
-   * Batches keep this a function that is called often: V8 optimises it early, where one long loop in a fresh
-   * process would run for a long time in less optimised code.
+   * Hands the elements the decoder has collected to the sink (before anything that must come after them);
+   * `last` at the end of a structure.
    */
-  const reportPoints = (head: number, lay: number, dtp: number, c: number, n: number, width: number, pathtype: number, bgn: number, fin: number): void => {
-    const nInts = 2 * n
-    if (nInts > xy.length) xy = new Int32Array(Math.max(xy.length * 2, nInts))
-    for (let i = 0, r = c; i < nInts; i++, r += 4) xy[i] = view.getInt32(r)
-    if (head === BOUNDARY_HEADER) sink.boundary(lay, dtp, xy, n, null)
-    else sink.path(lay, dtp, xy, n, width, pathtype, bgn, fin, null)
+  const flushShapes = (last = false): void => {
+    if (!dec.pending()) return
+    const complete = last && !shapesReported
+    shapesReported = true
+    sink.shapes(dec.flush(complete))
   }
 
-  const fastElements = (p: number): number => {
-    if (!inStruct || el !== EL_NONE) return 0
-    let done = 0
-    for (let k = 0; k < 8192; k++) {
-      // element header, LAYER, DATATYPE and the next record's header
-      if (p + 20 > end || view.getUint32(p + 4) !== LAYER_HEADER || view.getUint32(p + 10) !== DATATYPE_HEADER) break
-      const head = view.getUint32(p)
-      const lay = view.getUint16(p + 8)
-      const dtp = view.getUint16(p + 14)
-      let q = p + 16
-      let pathtype = 0, width = 0, bgn = 0, fin = 0
-      if (head === PATH_HEADER) {
-        if (q + 10 <= end && view.getUint32(q) === PATHTYPE_HEADER) {
-          pathtype = view.getInt16(q + 4)
-          if (pathtype !== 0 && pathtype !== 1 && pathtype !== 2 && pathtype !== 4) break
-          q += 6
-        }
-        if (q + 12 <= end && view.getUint32(q) === WIDTH_HEADER) {
-          width = view.getInt32(q + 4)
-          q += 8
-        }
-        if (q + 12 <= end && view.getUint32(q) === BGNEXTN_HEADER) {
-          bgn = view.getInt32(q + 4)
-          q += 8
-        }
-        if (q + 12 <= end && view.getUint32(q) === ENDEXTN_HEADER) {
-          fin = view.getInt32(q + 4)
-          q += 8
-        }
-        if (q + 4 > end) break
-      } else if (head !== BOUNDARY_HEADER) {
-        break
+  /**
+   * The fast path: plain BOUNDARY and PATH elements from the element header at `at` on go to the decoder, which
+   * stops at the first element that is not plain (anything unusual, including every error, takes the general
+   * path). When the decoder stops because the next element runs past the window, the window moves on (so that
+   * a structure's elements reach the sink in one batch, not split at window ends). Returns -1 when it took
+   * elements (pos is then after the last one), else the header's position (the window may have moved) with pos
+   * after the header, for the general path.
+   */
+  const fastElements = (at: number): number => {
+    if (!inStruct || el !== EL_NONE) return at
+    const hdr = pos - at
+    let p = at
+    let took = false
+    for (;;) {
+      const q = dec.decode(p, end, maxVertices)
+      if (q !== p) {
+        took = true
+        p = q
       }
-      const xyLen = view.getUint16(q)
-      if (view.getUint16(q + 2) !== XY_INT4 || xyLen < 12 || (xyLen - 4) & 7) break
-      const e = q + xyLen
-      if (e + 4 > end || view.getUint32(e) !== ENDEL_HEADER) break
-      const n = (xyLen - 4) >> 3
-      if (n > maxVertices) break
-      const c = q + 4
-      if (head === BOUNDARY_HEADER && n === 5) {
-        // a closed axis-parallel rectangle with non-zero sides: reported by its corners, no copy
-        const x0 = view.getInt32(c), y0 = view.getInt32(c + 4), x1 = view.getInt32(c + 8), y1 = view.getInt32(c + 12)
-        const x2 = view.getInt32(c + 16), y2 = view.getInt32(c + 20), x3 = view.getInt32(c + 24), y3 = view.getInt32(c + 28)
-        if (x0 !== x2 && y0 !== y2 && view.getInt32(c + 32) === x0 && view.getInt32(c + 36) === y0 &&
-          ((x0 === x1 && y1 === y2 && x2 === x3 && y3 === y0) || (y0 === y1 && x1 === x2 && y2 === y3 && x3 === x0))) {
-          sink.rectangle(lay, dtp, x0 < x2 ? x0 : x2, y0 < y2 ? y0 : y2, x0 < x2 ? x2 : x0, y0 < y2 ? y2 : y0)
-          done = p = e + 4
-          continue
-        }
+      if (dec.full()) {
+        flushShapes()
+        continue
       }
-      reportPoints(head, lay, dtp, c, n, width, pathtype, bgn, fin)
-      done = p = e + 4
+      const avail = end - p
+      // (at the window's start, the window cannot move: the element is longer than the window)
+      if (avail >= LONGEST_PLAIN_ELEMENT || refill === null || p === 0) break
+      pos = p
+      more(avail + 1)
+      p = pos
+      if (end - p <= avail) break
     }
-    return done
+    pos = took ? p : p + hdr
+    return took ? -1 : p
   }
 
   while (pos < end || more(1)) {
@@ -456,6 +460,7 @@ function parseGds(initial: Uint8Array, refill: Refill | null, sink: GdsSink, opt
         if (name === '') fail(pos, R.STRNAME, 'a non-empty structure name')
         pos += nlen
         inStruct = true
+        shapesReported = false
         sink.beginStructure(name, atFile, t)
         break
       }
@@ -463,6 +468,7 @@ function parseGds(initial: Uint8Array, refill: Refill | null, sink: GdsSink, opt
         if (!inStruct) fail(at, type, 'BGNSTR before ENDSTR')
         if (el !== EL_NONE) fail(at, type, `ENDEL to close the ${recordName(el)} that starts at byte ${elStart}`)
         inStruct = false
+        flushShapes(true)
         sink.endStructure()
         break
       case R.ENDLIB:
@@ -475,12 +481,8 @@ function parseGds(initial: Uint8Array, refill: Refill | null, sink: GdsSink, opt
       case R.BOUNDARY:
       case R.PATH: {
         // plain elements take the fast path; the first unusual one comes back here
-        const n = fastElements(at)
-        if (n > 0) {
-          pos = n
-          break
-        }
-        beginElement(type, at)
+        const first = fastElements(at)
+        if (first >= 0) beginElement(type, first)
         break
       }
       case R.SREF:

@@ -42,17 +42,53 @@ export interface GdsLibraryInfo {
   format?: number
 }
 
+/**
+ * A batch of plain shapes (GdsSink.shapes): `words` holds a header of ShapeBatch.GROUP_WORDS words per group,
+ * then the groups' arrays one group after the other, at the word offsets the header gives: boxes (l, b, r, t
+ * each), polygon coordinates (x, y pairs), polygon starts (0, then where each polygon's coordinates end,
+ * counted from the group's first polygon coordinate: polygons + 1 words), path coordinates, path starts
+ * (likewise), and path parameters (width with GDSII's sign, PATHTYPE, begin and end extension, 0 unless
+ * PATHTYPE 4: 4 words per path). A view into the reader's scratch memory, valid during the call only: copy what
+ * you keep.
+ */
+export interface GdsShapeBatch {
+  groups: number
+  words: Int32Array
+  /** True when the batch holds all of the structure's BOUNDARY, PATH and BOX elements (ENDSTR follows). */
+  complete: boolean
+}
+
+/** Word indices in a GdsShapeBatch group header. */
+export const ShapeBatch = {
+  GROUP_WORDS: 13,
+  LAYER: 0,
+  DATATYPE: 1,
+  BOX_OFF: 2,
+  BOX_INTS: 3,
+  POLY_COORD_OFF: 4,
+  POLY_COORD_INTS: 5,
+  POLY_START_OFF: 6,
+  POLYS: 7,
+  PATH_COORD_OFF: 8,
+  PATH_COORD_INTS: 9,
+  PATH_START_OFF: 10,
+  PATHS: 11,
+  PATH_PARAM_OFF: 12,
+} as const
+
 export interface GdsSink {
   library(info: GdsLibraryInfo): void
   beginStructure(name: string, offset: number, times: number[]): void
   endStructure(): void
   boundary(layer: number, datatype: number, xy: Int32Array, n: number, extras: GdsElementExtras | null): void
   /**
-   * A plain BOUNDARY (no extras) whose 5 points are a closed axis-parallel rectangle with non-zero sides,
-   * reported by its corners (left < right, bottom < top): the most common element, spared the point copy.
-   * Such a BOUNDARY with extras, or in any other form, comes to boundary().
+   * Plain BOUNDARY and PATH elements (no ELFLAGS, PLEX or properties) in bulk, grouped by layer/datatype, in
+   * file order within each group. Polygons come normalised as KLayout stores them: no closing point, no
+   * repeated or in-line vertices, and a ring that is an axis-parallel rectangle (or a degenerate axis-parallel
+   * ring of 1 or 2 points) as a box. Other elements come one by one, never out of order: the reader hands over
+   * a batch before any other BOUNDARY, PATH or BOX, and before ENDSTR.
    */
-  rectangle(layer: number, datatype: number, l: number, b: number, r: number, t: number): void
+  shapes(batch: GdsShapeBatch): void
   box(layer: number, boxtype: number, xy: Int32Array, n: number, extras: GdsElementExtras | null): void
   path(
     layer: number, datatype: number, xy: Int32Array, n: number, width: number, pathtype: number,

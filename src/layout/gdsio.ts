@@ -2,7 +2,7 @@ import { writeFileSync, renameSync, unlinkSync } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
 import { GdsError } from '../gds/errors.js'
 import { readGds, readGdsFile, type GdsReadOptions } from '../gds/reader.js'
-import type { GdsElementExtras, GdsLibraryInfo, GdsSink, GdsStrans } from '../gds/sink.js'
+import { ShapeBatch, type GdsElementExtras, type GdsLibraryInfo, type GdsShapeBatch, type GdsSink, type GdsStrans } from '../gds/sink.js'
 import { GdsStreamWriter, gdsTime } from '../gds/writer.js'
 import { layerKey, layerOf, datatypeOf, type LayerKey } from './layers.js'
 import { CycleError, Layout, copyCoords, type Cell, type Instance } from './layout.js'
@@ -78,7 +78,7 @@ class LayoutBuilder implements GdsSink {
     this.skipping = false
   }
 
-  private shapes(layer: number, datatype: number): LayerShapes {
+  private layerShapes(layer: number, datatype: number): LayerShapes {
     const key = layerKey(layer, datatype)
     if (key === this.lastKey) return this.lastShapes!
     let s = this.scratch.get(key)
@@ -90,12 +90,26 @@ class LayoutBuilder implements GdsSink {
 
   boundary(layer: number, datatype: number, xy: Int32Array, n: number, extras: GdsElementExtras | null): void {
     if (this.skipping) return
-    this.shapes(layer, datatype).addPolygon(xy, n, extras)
+    this.layerShapes(layer, datatype).addPolygon(xy, n, extras)
   }
 
-  rectangle(layer: number, datatype: number, l: number, b: number, r: number, t: number): void {
+  shapes(batch: GdsShapeBatch): void {
     if (this.skipping) return
-    this.shapes(layer, datatype).addBox(l, b, r, t, null)
+    const w = batch.words
+    if (batch.complete) {
+      // the structure's shapes in one batch, as most cells come: their arrays are copied out at once, and each
+      // layer's arrays are views of that copy (no scratch, no copy per array)
+      const first = batch.groups * ShapeBatch.GROUP_WORDS
+      const kept = this.slab.place(w, first, w.length - first)
+      const layers = this.cur!.layers
+      for (let g = 0, h = 0; g < batch.groups; g++, h += ShapeBatch.GROUP_WORDS) {
+        layers.set(layerKey(w[h + ShapeBatch.LAYER]!, w[h + ShapeBatch.DATATYPE]!), LayerShapes.fromBatch(kept, w, h, first))
+      }
+      return
+    }
+    for (let g = 0, h = 0; g < batch.groups; g++, h += ShapeBatch.GROUP_WORDS) {
+      this.layerShapes(w[h + ShapeBatch.LAYER]!, w[h + ShapeBatch.DATATYPE]!).appendBatch(w, h)
+    }
   }
 
   box(layer: number, boxtype: number, xy: Int32Array, n: number, extras: GdsElementExtras | null): void {
@@ -108,12 +122,12 @@ class LayoutBuilder implements GdsSink {
       if (y < b) b = y
       if (y > t) t = y
     }
-    this.shapes(layer, boxtype).addBox(l, b, r, t, extras)
+    this.layerShapes(layer, boxtype).addBox(l, b, r, t, extras)
   }
 
   path(layer: number, datatype: number, xy: Int32Array, n: number, width: number, pathtype: number, bgn: number, end: number, extras: GdsElementExtras | null): void {
     if (this.skipping) return
-    this.shapes(layer, datatype).addPath(xy, n, width, pathtype, bgn, end, extras)
+    this.layerShapes(layer, datatype).addPath(xy, n, width, pathtype, bgn, end, extras)
   }
 
   text(layer: number, texttype: number, x: number, y: number, string: string, presentation: number, strans: GdsStrans | null, width: number | null, pathtype: number | null, extras: GdsElementExtras | null): void {

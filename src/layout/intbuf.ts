@@ -53,6 +53,18 @@ export class IntBuf {
     this.length = o
   }
 
+  /** Appends src[start .. start + n), each plus `add`. */
+  appendInts(src: Int32Array, start: number, n: number, add = 0): void {
+    this.reserve(n)
+    if (add === 0) {
+      this.data.set(src.subarray(start, start + n), this.length)
+    } else {
+      const d = this.data
+      for (let i = 0, o = this.length; i < n; i++) d[o + i] = src[start + i]! + add
+    }
+    this.length += n
+  }
+
   view(): Int32Array {
     return this.data.subarray(0, this.length)
   }
@@ -70,6 +82,19 @@ export class IntSlab {
   private chunk = EMPTY
   private used = 0
   constructor(private readonly chunkInts = 1 << 20) {}
+
+  /** A kept copy of src[start .. start + n) (carved from a chunk, or its own array when big). */
+  place(src: Int32Array, start: number, n: number): Int32Array {
+    if (n > this.chunkInts >> 3) return src.slice(start, start + n)
+    if (this.used + n > this.chunk.length) {
+      this.chunk = new Int32Array(this.chunkInts)
+      this.used = 0
+    }
+    const v = this.chunk.subarray(this.used, this.used + n)
+    v.set(src.subarray(start, start + n))
+    this.used += n
+    return v
+  }
 
   /** An IntBuf with exactly the contents of `src`; `src` may be left empty (when its array was moved). */
   keep(src: IntBuf): IntBuf {

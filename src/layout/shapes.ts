@@ -1,4 +1,4 @@
-import type { GdsElementExtras } from '../gds/sink.js'
+import { ShapeBatch, type GdsElementExtras } from '../gds/sink.js'
 import { IntBuf, type IntSlab } from './intbuf.js'
 import { compressRing, ringAsBox } from './polygon.js'
 
@@ -45,10 +45,15 @@ export class LayerShapes {
   /** Path hulls in local coordinates, computed on demand (see path.ts). */
   pathHullCache: { coords: IntBuf; starts: IntBuf } | null = null
 
-  constructor(parts?: { boxes: IntBuf; polyCoords: IntBuf; polyStarts: IntBuf; pathCoords: IntBuf; pathStarts: IntBuf; pathParams: IntBuf }) {
-    if (parts) {
-      ;({ boxes: this.boxes, polyCoords: this.polyCoords, polyStarts: this.polyStarts, pathCoords: this.pathCoords,
-        pathStarts: this.pathStarts, pathParams: this.pathParams } = parts)
+  /** Empty shapes; or shapes made of the given arrays (kept, not copied), all six or none. */
+  constructor(boxes?: IntBuf, polyCoords?: IntBuf, polyStarts?: IntBuf, pathCoords?: IntBuf, pathStarts?: IntBuf, pathParams?: IntBuf) {
+    if (boxes) {
+      this.boxes = boxes
+      this.polyCoords = polyCoords!
+      this.polyStarts = polyStarts!
+      this.pathCoords = pathCoords!
+      this.pathStarts = pathStarts!
+      this.pathParams = pathParams!
       return
     }
     this.boxes = new IntBuf(0)
@@ -123,19 +128,71 @@ export class LayerShapes {
   }
 
   /**
+   * Appends one group of a reader's batch of plain shapes (GdsShapeBatch; `h` is the group's header): boxes,
+   * polygons (already normalised, as addPolygon would store them) and paths, in order.
+   */
+  appendBatch(w: Int32Array, h: number): void {
+    const boxInts = w[h + ShapeBatch.BOX_INTS]!
+    if (boxInts > 0) this.boxes.appendInts(w, w[h + ShapeBatch.BOX_OFF]!, boxInts)
+    const polys = w[h + ShapeBatch.POLYS]!
+    if (polys > 0) {
+      if (this.polyStarts === NO_STARTS) this.ownPolygons()
+      const base = this.polyCoords.length
+      this.polyCoords.appendInts(w, w[h + ShapeBatch.POLY_COORD_OFF]!, w[h + ShapeBatch.POLY_COORD_INTS]!)
+      this.polyStarts.appendInts(w, w[h + ShapeBatch.POLY_START_OFF]! + 1, polys, base)
+    }
+    const paths = w[h + ShapeBatch.PATHS]!
+    if (paths > 0) {
+      if (this.pathStarts === NO_STARTS) this.ownPaths()
+      const base = this.pathCoords.length
+      this.pathCoords.appendInts(w, w[h + ShapeBatch.PATH_COORD_OFF]!, w[h + ShapeBatch.PATH_COORD_INTS]!)
+      this.pathStarts.appendInts(w, w[h + ShapeBatch.PATH_START_OFF]! + 1, paths, base)
+      this.pathParams.appendInts(w, w[h + ShapeBatch.PATH_PARAM_OFF]!, 4 * paths)
+      this.pathHullCache = null
+    }
+  }
+
+  /**
+   * The shapes of one group of a batch that holds a whole structure, as views of `kept`: a copy of the batch's
+   * words from word `first` on (the arrays of all groups).
+   */
+  static fromBatch(kept: Int32Array, w: Int32Array, h: number, first: number): LayerShapes {
+    const boxInts = w[h + ShapeBatch.BOX_INTS]!, polys = w[h + ShapeBatch.POLYS]!, paths = w[h + ShapeBatch.PATHS]!
+    let a = w[h + ShapeBatch.BOX_OFF]! - first
+    const boxes = new IntBuf(boxInts > 0 ? kept.subarray(a, a + boxInts) : 0)
+    let polyCoords = NO_COORDS, polyStarts = NO_STARTS
+    if (polys > 0) {
+      a = w[h + ShapeBatch.POLY_COORD_OFF]! - first
+      polyCoords = new IntBuf(kept.subarray(a, a + w[h + ShapeBatch.POLY_COORD_INTS]!))
+      a = w[h + ShapeBatch.POLY_START_OFF]! - first
+      polyStarts = new IntBuf(kept.subarray(a, a + polys + 1))
+    }
+    let pathCoords = NO_COORDS, pathStarts = NO_STARTS, pathParams = NO_PARAMS
+    if (paths > 0) {
+      a = w[h + ShapeBatch.PATH_COORD_OFF]! - first
+      pathCoords = new IntBuf(kept.subarray(a, a + w[h + ShapeBatch.PATH_COORD_INTS]!))
+      a = w[h + ShapeBatch.PATH_START_OFF]! - first
+      pathStarts = new IntBuf(kept.subarray(a, a + paths + 1))
+      a = w[h + ShapeBatch.PATH_PARAM_OFF]! - first
+      pathParams = new IntBuf(kept.subarray(a, a + 4 * paths))
+    }
+    return new LayerShapes(boxes, polyCoords, polyStarts, pathCoords, pathStarts, pathParams)
+  }
+
+  /**
    * An exact-size copy for a reader that fills reusable scratch shapes and keeps copies: small arrays are
    * carved from `slab`, big ones are moved (this LayerShapes is then to be cleared before it is reused).
    */
   takeCompact(slab: IntSlab): LayerShapes {
     const polys = this.polyStarts.length > 1, paths = this.pathStarts.length > 1
-    const c = new LayerShapes({
-      boxes: slab.keep(this.boxes),
-      polyCoords: polys ? slab.keep(this.polyCoords) : NO_COORDS,
-      polyStarts: polys ? slab.keep(this.polyStarts) : NO_STARTS,
-      pathCoords: paths ? slab.keep(this.pathCoords) : NO_COORDS,
-      pathStarts: paths ? slab.keep(this.pathStarts) : NO_STARTS,
-      pathParams: paths ? slab.keep(this.pathParams) : NO_PARAMS,
-    })
+    const c = new LayerShapes(
+      slab.keep(this.boxes),
+      polys ? slab.keep(this.polyCoords) : NO_COORDS,
+      polys ? slab.keep(this.polyStarts) : NO_STARTS,
+      paths ? slab.keep(this.pathCoords) : NO_COORDS,
+      paths ? slab.keep(this.pathStarts) : NO_STARTS,
+      paths ? slab.keep(this.pathParams) : NO_PARAMS,
+    )
     c.extras = this.extras
     return c
   }

@@ -58,10 +58,9 @@ export function layoutFromWire(w: WireLayout): Layout {
     cell.ghost = c.ghost
     cell.times = c.times
     for (const [k, a, extras] of c.layers) {
-      const s = new LayerShapes({
-        boxes: new IntBuf(a[0]), polyCoords: new IntBuf(a[1]), polyStarts: new IntBuf(a[2]),
-        pathCoords: new IntBuf(a[3]), pathStarts: new IntBuf(a[4]), pathParams: new IntBuf(a[5]),
-      })
+      const s = new LayerShapes(
+        new IntBuf(a[0]), new IntBuf(a[1]), new IntBuf(a[2]), new IntBuf(a[3]), new IntBuf(a[4]), new IntBuf(a[5]),
+      )
       s.extras = extras
       cell.layers.set(k, s)
     }
