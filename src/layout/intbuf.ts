@@ -44,20 +44,12 @@ export class IntBuf {
     this.length = n + 4
   }
 
-  append(src: ArrayLike<number>, start = 0, end = src.length): void {
+  /** Appends src[start .. end), each plus `add` (an Int32Array without `add` is copied in one go). */
+  append(src: ArrayLike<number>, start = 0, end = src.length, add = 0): void {
     const n = end - start
-    if (this.length + n > this.data.length) this.grow(this.length + n)
-    const d = this.data
-    let o = this.length
-    for (let i = start; i < end; i++) d[o++] = src[i]!
-    this.length = o
-  }
-
-  /** Appends src[start .. start + n), each plus `add`. */
-  appendInts(src: Int32Array, start: number, n: number, add = 0): void {
     this.reserve(n)
-    if (add === 0) {
-      this.data.set(src.subarray(start, start + n), this.length)
+    if (add === 0 && src instanceof Int32Array) {
+      this.data.set(src.subarray(start, end), this.length)
     } else {
       const d = this.data
       for (let i = 0, o = this.length; i < n; i++) d[o + i] = src[start + i]! + add
@@ -106,13 +98,6 @@ export class IntSlab {
       src.length = 0
       return v
     }
-    if (this.used + n > this.chunk.length) {
-      this.chunk = new Int32Array(this.chunkInts)
-      this.used = 0
-    }
-    const v = this.chunk.subarray(this.used, this.used + n)
-    v.set(n === src.data.length ? src.data : src.data.subarray(0, n))
-    this.used += n
-    return new IntBuf(v)
+    return new IntBuf(this.place(src.data, 0, n))
   }
 }

@@ -133,21 +133,23 @@ export class LayerShapes {
    */
   appendBatch(w: Int32Array, h: number): void {
     const boxInts = w[h + ShapeBatch.BOX_INTS]!
-    if (boxInts > 0) this.boxes.appendInts(w, w[h + ShapeBatch.BOX_OFF]!, boxInts)
+    if (boxInts > 0) this.boxes.append(w, w[h + ShapeBatch.BOX_OFF]!, w[h + ShapeBatch.BOX_OFF]! + boxInts)
     const polys = w[h + ShapeBatch.POLYS]!
     if (polys > 0) {
       if (this.polyStarts === NO_STARTS) this.ownPolygons()
       const base = this.polyCoords.length
-      this.polyCoords.appendInts(w, w[h + ShapeBatch.POLY_COORD_OFF]!, w[h + ShapeBatch.POLY_COORD_INTS]!)
-      this.polyStarts.appendInts(w, w[h + ShapeBatch.POLY_START_OFF]! + 1, polys, base)
+      const c = w[h + ShapeBatch.POLY_COORD_OFF]!, st = w[h + ShapeBatch.POLY_START_OFF]!
+      this.polyCoords.append(w, c, c + w[h + ShapeBatch.POLY_COORD_INTS]!)
+      this.polyStarts.append(w, st + 1, st + 1 + polys, base)
     }
     const paths = w[h + ShapeBatch.PATHS]!
     if (paths > 0) {
       if (this.pathStarts === NO_STARTS) this.ownPaths()
       const base = this.pathCoords.length
-      this.pathCoords.appendInts(w, w[h + ShapeBatch.PATH_COORD_OFF]!, w[h + ShapeBatch.PATH_COORD_INTS]!)
-      this.pathStarts.appendInts(w, w[h + ShapeBatch.PATH_START_OFF]! + 1, paths, base)
-      this.pathParams.appendInts(w, w[h + ShapeBatch.PATH_PARAM_OFF]!, 4 * paths)
+      const c = w[h + ShapeBatch.PATH_COORD_OFF]!, st = w[h + ShapeBatch.PATH_START_OFF]!, pp = w[h + ShapeBatch.PATH_PARAM_OFF]!
+      this.pathCoords.append(w, c, c + w[h + ShapeBatch.PATH_COORD_INTS]!)
+      this.pathStarts.append(w, st + 1, st + 1 + paths, base)
+      this.pathParams.append(w, pp, pp + 4 * paths)
       this.pathHullCache = null
     }
   }
