@@ -1,5 +1,6 @@
 import { forEachMember } from '../layout/flatten.js'
 import { layerName } from '../layout/layers.js'
+import { flatTextCount } from '../layout/stats.js'
 import type { Cell } from '../layout/layout.js'
 import type { SubtreeMatcher } from '../layout/match.js'
 import { compose, roundCoord, type Affine } from '../layout/transform.js'
@@ -56,12 +57,35 @@ export function diffLabels(a: Side, b: Side, structure: SubtreeMatcher, max = 10
 
 function flatLabels(side: Side): FlatLabel[] {
   const out: FlatLabel[] = []
-  const walk = (cell: Cell, t: Affine): void => {
+  const add = (cell: Cell, t: Affine): void => {
     for (const tx of cell.texts) {
       out.push({ layer: layerName(tx.layer), text: tx.text, x: roundCoord(t.a * tx.x + t.b * tx.y + t.tx), y: roundCoord(t.c * tx.x + t.d * tx.y + t.ty) })
     }
-    for (const inst of cell.instances) forEachMember(inst, (m) => walk(inst.cell, compose(t, m)))
   }
-  for (const top of side.tops) walk(top, side.transform)
+  // depth first in stored order with an explicit stack (a hierarchy can be a million levels deep); cells
+  // without texts below them are not entered (their array members are never enumerated)
+  const frames: Array<{ cell: Cell; t: Affine; k: number; members: Affine[]; m: number }> = []
+  for (const top of side.tops) {
+    add(top, side.transform)
+    frames.push({ cell: top, t: side.transform, k: 0, members: [], m: 0 })
+    while (frames.length) {
+      const f = frames[frames.length - 1]!
+      if (f.m < f.members.length) {
+        const child = f.cell.instances[f.k - 1]!.cell
+        const ct = compose(f.t, f.members[f.m++]!)
+        add(child, ct)
+        frames.push({ cell: child, t: ct, k: 0, members: [], m: 0 })
+        continue
+      }
+      if (f.k >= f.cell.instances.length) {
+        frames.pop()
+        continue
+      }
+      const inst = f.cell.instances[f.k++]!
+      f.members = []
+      f.m = 0
+      if (flatTextCount(inst.cell) > 0) forEachMember(inst, (m) => f.members.push(m))
+    }
+  }
   return out
 }

@@ -1,11 +1,11 @@
 import Flatbush from 'flatbush'
 import { bboxUnion as union, type BBox } from '../layout/bbox.js'
-import { cellLayers, forEachCorner, layerShapesBBox } from '../layout/extent.js'
+import { cellLayers, forEachCorner, layerShapesBBox, postOrder } from '../layout/extent.js'
 import { forEachMember, memberCount } from '../layout/flatten.js'
 import { cellHashes } from '../layout/hash.js'
 import type { LayerKey } from '../layout/layers.js'
-import type { Cell, Instance } from '../layout/layout.js'
-import { matchShapes, samePlacement, shapeBBox, SubtreeMatcher, type ShapeRef } from '../layout/match.js'
+import { CycleError, type Cell, type Instance } from '../layout/layout.js'
+import { matchShapes, PairMap, samePlacement, shapeBBox, SubtreeMatcher, type ShapeRef } from '../layout/match.js'
 import type { Affine } from '../layout/transform.js'
 
 /*
@@ -28,8 +28,16 @@ const MAX_MEMBER_WINDOWS = 4096
 /** Above this many unmatched shapes in a cell pair, they get one window instead of one each. */
 const MAX_SHAPE_WINDOWS = 2000
 
+/**
+ * What a cell pair's windows are made of, in order: boxes, and instance pairs (same placement) whose children's
+ * windows are mapped through the instance's members. The children's windows are found first (an explicit
+ * stack, not recursion: a hierarchy can be a million levels deep), then the items are expanded.
+ */
+type PlanItem = BBox | [Instance, Instance]
+
 export class DirtyWindowFinder {
-  private readonly memo = new Map<Cell, Map<Cell, BBox[]>>()
+  /** Per cell pair: its windows, or null while they are being found. */
+  private readonly memo = new PairMap<BBox[] | null>()
   private readonly extents = new Map<Cell, BBox | null>()
 
   constructor(
@@ -37,24 +45,66 @@ export class DirtyWindowFinder {
     private readonly structure: SubtreeMatcher = new SubtreeMatcher(),
   ) {}
 
+  private known(a: Cell, b: Cell): BBox[] | null | undefined {
+    return this.memo.get(a, b)
+  }
+
+  private remember(a: Cell, b: Cell, w: BBox[] | null): void {
+    this.memo.set(a, b, w)
+  }
+
   /** Local windows (in the pair's common frame) where cells a and b may differ on the layer. */
   cellPair(a: Cell, b: Cell): BBox[] {
-    let row = this.memo.get(a)
-    if (!row) this.memo.set(a, (row = new Map()))
-    let res = row.get(b)
-    if (!res) row.set(b, (res = this.compute(a, b)))
-    return res
+    const hit = this.known(a, b)
+    if (hit) return hit
+    const stack: Array<{ a: Cell; b: Cell; items: PlanItem[]; k: number }> = []
+    const open = (x: Cell, y: Cell): void => {
+      if (this.known(x, y) === null) {
+        const path = stack.map((f) => f.a.name)
+        throw new CycleError([...path.slice(stack.findIndex((f) => f.a === x)), x.name])
+      }
+      this.remember(x, y, null)
+      stack.push({ a: x, b: y, items: this.plan(x, y), k: 0 })
+    }
+    open(a, b)
+    while (stack.length) {
+      const f = stack[stack.length - 1]!
+      let descended = false
+      while (f.k < f.items.length) {
+        const item = f.items[f.k]!
+        if (item.length === 2) {
+          const [x, y] = item
+          if (!this.known(x.cell, y.cell)) {
+            open(x.cell, y.cell)
+            descended = true
+            break
+          }
+        }
+        f.k++
+      }
+      if (descended) continue
+      const out: BBox[] = []
+      for (const item of f.items) {
+        if (item.length === 2) this.addPairWindows(out, item[0], item[1])
+        else out.push(item)
+      }
+      this.remember(f.a, f.b, out)
+      stack.pop()
+    }
+    return this.known(a, b)!
   }
 
   /** Extent of the layer's flat geometry below a cell (local coordinates, outward-rounded). */
   extent(cell: Cell): BBox | null {
     if (this.extents.has(cell)) return this.extents.get(cell)!
-    let box: BBox | null = null
-    const s = cell.layers.get(this.layer)
-    if (s) box = layerShapesBBox(s)
-    for (const inst of cell.instances) box = union(box, this.instanceExtent(inst))
-    this.extents.set(cell, box)
-    return box
+    postOrder(cell, (c) => this.extents.has(c), (c) => {
+      let box: BBox | null = null
+      const s = c.layers.get(this.layer)
+      if (s) box = layerShapesBBox(s)
+      for (const inst of c.instances) box = union(box, this.instanceExtent(inst))
+      this.extents.set(c, box)
+    }, (inst) => cellLayers(inst.cell).has(this.layer))
+    return this.extents.get(cell)!
   }
 
   private instanceExtent(inst: Instance): BBox | null {
@@ -68,13 +118,14 @@ export class DirtyWindowFinder {
   /** Cells of A whose pair with B needed a comparison on this layer (not stored identically). */
   readonly compared = new Set<string>()
 
-  private compute(a: Cell, b: Cell): BBox[] {
+  /** The pair's windows as boxes and child pairs (whose windows are found before the items are expanded). */
+  private plan(a: Cell, b: Cell): PlanItem[] {
     // stored identically (the common case for unchanged cells): no hashing needed
     if (this.structure.same(a, b)) return []
     this.compared.add(a.name)
     const hasA = cellLayers(a).has(this.layer), hasB = cellLayers(b).has(this.layer)
     if (!hasA && !hasB) return []
-    const out: BBox[] = []
+    const out: PlanItem[] = []
     const m = matchShapes(a.layers.get(this.layer), b.layers.get(this.layer))
     if (m.onlyA.length + m.onlyB.length > MAX_SHAPE_WINDOWS) {
       // most shapes differ: one window around both layers' shapes (tiling takes it from there)
@@ -87,12 +138,12 @@ export class DirtyWindowFinder {
 
     const relevant = (i: Instance): boolean => cellLayers(i.cell).has(this.layer)
     const ia = a.instances.filter(relevant), ib = b.instances.filter(relevant)
-    // 1. positional: same placement at the same index (children equal, or compared recursively)
+    // 1. positional: same placement at the same index (children equal, or compared as a pair)
     const restA: Instance[] = [], restB: Instance[] = []
     const n = Math.min(ia.length, ib.length)
     for (let i = 0; i < n; i++) {
       const x = ia[i]!, y = ib[i]!
-      if (samePlacement(x, y)) this.addPairWindows(out, x, y)
+      if (samePlacement(x, y)) out.push([x, y])
       else {
         restA.push(x)
         restB.push(y)
@@ -101,7 +152,7 @@ export class DirtyWindowFinder {
     for (let i = n; i < ia.length; i++) restA.push(ia[i]!)
     for (let i = n; i < ib.length; i++) restB.push(ib[i]!)
     if (!restA.length && !restB.length) return out
-    // 2. the rest as multisets of (child layer hash, placement); 3. same placement, other child: recurse
+    // 2. the rest as multisets of (child layer hash, placement); 3. same placement, other child: a pair
     const key = (i: Instance): string => `${this.layerHash(i.cell)}|${placementKey(i)}`
     const pending = new Map<string, Instance[]>()
     for (const i of restB) push(pending, key(i), i)
@@ -115,7 +166,7 @@ export class DirtyWindowFinder {
     for (const list of pending.values()) for (const i of list) push(byPlacement, placementKey(i), i)
     for (const x of onlyA) {
       const y = byPlacement.get(placementKey(x))?.pop()
-      if (y) this.addPairWindows(out, x, y)
+      if (y) out.push([x, y])
       else addBox(out, this.instanceExtent(x))
     }
     for (const list of byPlacement.values()) for (const y of list) addBox(out, this.instanceExtent(y))
@@ -128,7 +179,7 @@ export class DirtyWindowFinder {
 
   /** Two instances with the same placement and different children: the children's windows, member by member. */
   private addPairWindows(out: BBox[], ia: Instance, ib: Instance): void {
-    const sub = this.cellPair(ia.cell, ib.cell)
+    const sub = this.known(ia.cell, ib.cell)!
     if (!sub.length) return
     if (sub.length * memberCount(ia) > MAX_MEMBER_WINDOWS) {
       let u: BBox | null = null
@@ -146,13 +197,13 @@ export class DirtyWindowFinder {
 }
 
 
-function addShapeBoxes(out: BBox[], cell: Cell, layer: LayerKey, refs: ShapeRef[]): void {
+function addShapeBoxes(out: PlanItem[], cell: Cell, layer: LayerKey, refs: ShapeRef[]): void {
   const s = cell.layers.get(layer)
   if (!s) return
   for (const r of refs) addBox(out, shapeBBox(s, r))
 }
 
-function addBox(out: BBox[], b: BBox | null): void {
+function addBox(out: PlanItem[], b: BBox | null): void {
   if (b) out.push(b)
 }
 

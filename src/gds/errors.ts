@@ -1,3 +1,4 @@
+import { oneLineMessage } from './names.js'
 import { recordName } from './records.js'
 
 /** Where in which file a problem was found, and what the reader expected there. */
@@ -11,7 +12,9 @@ export interface GdsErrorInfo {
 
 /**
  * The one error type of the GDSII layer. Its message reads
- * `<file>: byte <offset>: <RECORD>: <what was expected>` so a user can find the spot in a hex dump.
+ * `<file>: byte <offset>: <RECORD>: <what was expected>` so a user can find the spot in a hex dump; it is
+ * always one line (names from the file are escaped where the message is made, see names.ts; anything else is
+ * escaped here).
  */
 export class GdsError extends Error {
   readonly file: string | undefined
@@ -27,7 +30,7 @@ export class GdsError extends Error {
     if (info.offset !== undefined) parts.push(`byte ${info.offset}`)
     if (record !== undefined) parts.push(record)
     parts.push(info.expected)
-    super(parts.join(': '))
+    super(oneLineMessage(parts.join(': ')))
     this.name = 'GdsError'
     this.file = info.file
     this.offset = info.offset

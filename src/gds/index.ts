@@ -1,4 +1,5 @@
 export { GdsError, type GdsErrorInfo } from './errors.js'
+export { showName, showNames, showList, showCycle, oneLineMessage } from './names.js'
 export { readGds, readGdsFile, gdsBytes, isGzip, DEFAULT_MAX_VERTICES, DEFAULT_MAX_ARRAY_MEMBERS, type GdsReadOptions } from './reader.js'
 export { GdsStreamWriter, gdsTime } from './writer.js'
 export { decodeReal8, encodeReal8 } from './real8.js'

@@ -2,6 +2,7 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { ElementDecoder } from './decoder.js'
 import { GdsError } from './errors.js'
+import { DEFAULT_MAX_ARRAY_MEMBERS, DEFAULT_MAX_VERTICES, arrayLimitText, verticesLimitText } from './limits.js'
 import { decodeReal8 } from './real8.js'
 import { DT, R, RECORD_DATA_TYPE, dataTypeName, recordName } from './records.js'
 import type { GdsElementExtras, GdsLibraryInfo, GdsProperty, GdsSink, GdsStrans } from './sink.js'
@@ -22,8 +23,7 @@ export interface GdsReadOptions {
   windowBytes?: number
 }
 
-export const DEFAULT_MAX_VERTICES = 8191
-export const DEFAULT_MAX_ARRAY_MEMBERS = 1 << 24
+export { DEFAULT_MAX_VERTICES, DEFAULT_MAX_ARRAY_MEMBERS }
 const DEFAULT_MAX_INFLATED = 2 ** 31 - 1
 
 const EL_NONE = 0
@@ -533,7 +533,7 @@ function parseWindowed(dec: ElementDecoder, source: Refill, sink: GdsSink, opts:
         const nInts = blen >> 2
         if (blen & 7) fail(at, type, `whole (x, y) pairs of 4-byte integers (found ${blen} bytes)`)
         if ((nxy + nInts) >> 1 > maxVertices) {
-          fail(at, type, `at most ${maxVertices} vertices per element (found ${(nxy + nInts) >> 1}; the GDSII limit is 8191)`)
+          fail(at, type, verticesLimitText(maxVertices, (nxy + nInts) >> 1))
         }
         if (nxy + nInts > xy.length) {
           const grown = new Int32Array(Math.max(xy.length * 2, nxy + nInts))
@@ -558,7 +558,7 @@ function parseWindowed(dec: ElementDecoder, source: Refill, sink: GdsSink, opts:
         rows = view.getUint16(body + 2)
         if (cols === 0 || rows === 0) fail(at, type, `positive column and row counts (found ${cols} x ${rows})`)
         if (cols * rows > maxArray) {
-          fail(at, type, `at most ${maxArray} array members (found ${cols} x ${rows} = ${cols * rows})`)
+          fail(at, type, arrayLimitText(maxArray, cols, rows))
         }
         break
       }

@@ -1,4 +1,5 @@
 import { GdsError } from './errors.js'
+import { showName } from './names.js'
 import { encodeReal8 } from './real8.js'
 import { DT, R } from './records.js'
 import type { GdsElementExtras, GdsLibraryInfo, GdsStrans } from './sink.js'
@@ -82,7 +83,7 @@ export class GdsStreamWriter {
     this.head(type, DT.ASCII, n)
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i)
-      if (c > 0xff) throw new GdsError({ file: this.file, record: type, expected: `8-bit characters only (found U+${c.toString(16)} in ${JSON.stringify(s)})` })
+      if (c > 0xff) throw new GdsError({ file: this.file, record: type, expected: `8-bit characters only (found U+${c.toString(16)} in ${showName(s)})` })
       this.buf[this.pos++] = c
     }
     if (s.length & 1) this.buf[this.pos++] = 0

@@ -1,6 +1,6 @@
 import { BBoxAcc, type BBox } from './bbox.js'
 import type { LayerKey } from './layers.js'
-import type { Cell, Instance, Layout } from './layout.js'
+import { CycleError, newWalkMark, type Cell, type Instance, type Layout } from './layout.js'
 import { layerPathHulls } from './path.js'
 import { ringArea2 } from './polygon.js'
 import type { LayerShapes } from './shapes.js'
@@ -46,10 +46,13 @@ function addRings(acc: BBoxAcc, d: Int32Array, starts: Int32Array, count: number
   }
 }
 
-/** Box of a transformed box's corners (rounded to the grid). */
-function addTransformedBox(acc: BBoxAcc, t: Affine, bb: BBox): void {
-  for (const [x, y] of [[bb[0], bb[1]], [bb[2], bb[1]], [bb[2], bb[3]], [bb[0], bb[3]]] as const) {
-    acc.addPoint(roundCoord(t.a * x + t.b * y + t.tx), roundCoord(t.c * x + t.d * y + t.ty))
+/** Box of a transformed box's corners (rounded to the grid); `dx, dy` are added to the displacement. */
+function addTransformedBox(acc: BBoxAcc, t: Affine, bb: BBox, dx = 0, dy = 0): void {
+  const tx = t.tx + dx, ty = t.ty + dy
+  for (let k = 0; k < 4; k++) {
+    const x = k === 0 || k === 3 ? bb[0] : bb[2]
+    const y = k < 2 ? bb[1] : bb[3]
+    acc.addPoint(roundCoord(t.a * x + t.b * y + tx), roundCoord(t.c * x + t.d * y + ty))
   }
 }
 
@@ -68,7 +71,63 @@ export function forEachCorner(inst: Instance, fn: (t: Affine) => void): void {
 
 /** Adds an instance's extent (every array member) given the child's box. */
 export function addInstanceBBox(acc: BBoxAcc, inst: Cell['instances'][number], childBox: BBox): void {
-  forEachCorner(inst, (t) => addTransformedBox(acc, t, childBox))
+  // forEachCorner without its closure and objects: this runs once per instance of every cell
+  const t = placementAffine(inst.placement)
+  const a = inst.array
+  if (!a) return addTransformedBox(acc, t, childBox)
+  for (let k = 0; k < 4; k++) {
+    const i = k & 1 ? a.cols - 1 : 0, j = k & 2 ? a.rows - 1 : 0
+    addTransformedBox(acc, t, childBox, i * a.colX + j * a.rowX, i * a.colY + j * a.rowY)
+  }
+}
+
+/**
+ * Visits `root` and every cell below it that `done` does not know yet, children before parents, each once;
+ * `visit(c)` must make `done(c)` true. `descend(inst)` (default: always) says which instances lead to cells
+ * that are needed. An explicit stack, not recursion: a file's hierarchy can be a million levels deep. A
+ * reference cycle is a CycleError.
+ */
+export function postOrder(root: Cell, done: (c: Cell) => boolean, visit: (c: Cell) => void, descend?: (inst: Instance) => boolean): void {
+  if (done(root)) return
+  // the cells on the stack carry this walk's mark (Cell._post), not a Set: a million levels cost little. A
+  // walk started inside `visit` has its own mark; it cannot reach a cell on this walk's stack without passing
+  // through a cycle, which it reports itself.
+  const mark = newWalkMark()
+  const cells: Cell[] = [root]
+  const next: number[] = [0]
+  root._post = mark
+  try {
+    while (cells.length) {
+      const top = cells.length - 1
+      const c = cells[top]!
+      const insts = c.instances
+      let i = next[top]!
+      let pushed = false
+      while (i < insts.length) {
+        const inst = insts[i++]!
+        if (descend && !descend(inst)) continue
+        const child = inst.cell
+        if (done(child)) continue
+        if (child._post === mark) {
+          const path = cells.map((x) => x.name)
+          throw new CycleError([...path.slice(cells.indexOf(child)), child.name])
+        }
+        next[top] = i
+        cells.push(child)
+        next.push(0)
+        child._post = mark
+        pushed = true
+        break
+      }
+      if (pushed) continue
+      cells.pop()
+      next.pop()
+      c._post = 0
+      visit(c)
+    }
+  } finally {
+    for (const c of cells) c._post = 0
+  }
 }
 
 /**
@@ -79,8 +138,7 @@ export function cellBBox(cell: Cell): BBox | null {
   const table = memo(cell.layout, 'cellBBox', () => new Map<Cell, BBox | null>())
   const hit = table.get(cell)
   if (hit !== undefined) return hit
-  for (const c of cell.layout.bottomUp()) {
-    if (table.has(c)) continue
+  postOrder(cell, (c) => table.has(c), (c) => {
     const acc = new BBoxAcc()
     for (const s of c.layers.values()) acc.addBBox(layerShapesBBox(s))
     for (const t of c.texts) acc.addPoint(t.x, t.y)
@@ -89,18 +147,53 @@ export function cellBBox(cell: Cell): BBox | null {
       if (cb) addInstanceBBox(acc, inst, cb)
     }
     table.set(c, acc.result())
-  }
+  })
   return table.get(cell) ?? null
 }
 
-/** Layers used anywhere below (and in) a cell. */
+const NO_LAYERS: ReadonlySet<LayerKey> = new Set()
+
+/**
+ * Layers used anywhere below (and in) a cell. The sets are shared between cells that have the same layers
+ * (a cell with no shapes of its own and one child has its child's set): treat them as read-only.
+ */
 export function cellLayers(cell: Cell): Set<LayerKey> {
   const table = memo(cell.layout, 'cellLayers', () => new Map<Cell, Set<LayerKey>>())
   const hit = table.get(cell)
   if (hit) return hit
-  const res = new Set<LayerKey>()
-  for (const [k, s] of cell.layers) if (s.shapeCount) res.add(k)
-  for (const inst of cell.instances) for (const k of cellLayers(inst.cell)) res.add(k)
-  table.set(cell, res)
-  return res
+  postOrder(cell, (c) => table.has(c), (c) => {
+    let res: Set<LayerKey> | null = null
+    let own = false // res is this cell's own set (not shared)
+    for (const [k, s] of c.layers) {
+      if (!s.shapeCount) continue
+      if (!own) {
+        res = new Set()
+        own = true
+      }
+      res!.add(k)
+    }
+    for (const inst of c.instances) {
+      const child = table.get(inst.cell)!
+      if (child.size === 0 || child === res) continue
+      if (!res) {
+        res = child
+        continue
+      }
+      let missing = false
+      for (const k of child) {
+        if (!res.has(k)) {
+          missing = true
+          break
+        }
+      }
+      if (!missing) continue
+      if (!own) {
+        res = new Set(res)
+        own = true
+      }
+      for (const k of child) res.add(k)
+    }
+    table.set(c, res ?? (NO_LAYERS as Set<LayerKey>))
+  })
+  return table.get(cell)!
 }

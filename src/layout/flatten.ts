@@ -1,6 +1,6 @@
 import { BBoxAcc, bboxTouches, type BBox } from './bbox.js'
 import type { LayerKey } from './layers.js'
-import type { Cell, Instance } from './layout.js'
+import type { ArraySpec, Cell, Instance } from './layout.js'
 import { layerPathHulls } from './path.js'
 import { IDENTITY, compose, isExactInt, isOrtho, placementAffine, roundCoord, translate, type Affine } from './transform.js'
 import { cellBBox } from './extent.js'
@@ -50,6 +50,21 @@ export function forEachMember(inst: Instance, fn: (t: Affine) => void): void {
 /** Number of placements an instance stands for (cols x rows for an array). */
 export function memberCount(inst: Instance): number {
   return inst.array ? inst.array.cols * inst.array.rows : 1
+}
+
+/** Whether the box of `bb` under t (rounded like transformBBox) touches `win`; allocates nothing. */
+export function transformedTouches(t: Affine, bb: BBox, win: BBox): boolean {
+  let l = Infinity, b = Infinity, r = -Infinity, tp = -Infinity
+  for (let k = 0; k < 4; k++) {
+    const x = k === 0 || k === 3 ? bb[0] : bb[2]
+    const y = k < 2 ? bb[1] : bb[3]
+    const X = roundCoord(t.a * x + t.b * y + t.tx), Y = roundCoord(t.c * x + t.d * y + t.ty)
+    if (X < l) l = X
+    if (X > r) r = X
+    if (Y < b) b = Y
+    if (Y > tp) tp = Y
+  }
+  return l <= win[2] && win[0] <= r && b <= win[3] && win[1] <= tp
 }
 
 /** Transforms a box and returns its bounding box, rounded like shapes are. */
@@ -104,7 +119,8 @@ export function flatten(top: Cell, sink: FlatSink, opts: FlattenOptions = {}, tr
     }
   }
 
-  const walk = (cell: Cell, t: Affine): void => {
+  /** The cell's own shapes under t. */
+  const shapes = (cell: Cell, t: Affine): void => {
     const exact = isExactInt(t)
     const ortho = isOrtho(t)
     for (const [key, s] of cell.layers) {
@@ -142,34 +158,178 @@ export function flatten(top: Cell, sink: FlatSink, opts: FlattenOptions = {}, tr
         emitRings(key, t, exact, h.coords.data, h.starts.data, s.pathCount)
       }
     }
-    for (const inst of cell.instances) {
-      const child = inst.cell
+  }
+
+  // Depth first, in stored order (shapes of a cell, then its instances, array members column by column), with
+  // an explicit stack: a hierarchy can be a million levels deep.
+  const walker = new MemberWalker(win)
+  shapes(top, transform)
+  walker.push(top, transform)
+  for (;;) {
+    const next = walker.next()
+    if (!next) break
+    shapes(next.cell, next.t)
+    walker.push(next.cell, next.t)
+  }
+}
+
+/** One level of a depth-first walk: a cell under its transform, and where its instances are. */
+interface WalkFrame {
+  cell: Cell
+  t: Affine
+  /** Next instance. */
+  k: number
+  /** The array being walked (null: none, or a single placement pending in `single`). */
+  inst: Instance | null
+  single: Affine | null
+  ranges: MemberRanges | null
+  i: number
+  j: number
+  jEnd: number
+  cbb: BBox | null
+}
+
+/**
+ * The members of instance arrays whose child box can touch a window, without visiting the others: member (i, j)
+ * of an array sits at base + i * U + j * V (U, V: the lattice vectors under the parent's transform), so for each
+ * column i the rows that can reach the window form one interval. The intervals are widened by a margin (the
+ * rounding of transformed boxes, floating-point error); each candidate is then tested exactly as before, so the
+ * members visited are exactly those whose transformed child box touches the window.
+ */
+export class MemberRanges {
+  private readonly ux: number
+  private readonly uy: number
+  private readonly vx: number
+  private readonly vy: number
+  private readonly box: BBox
+  private readonly m: number
+
+  constructor(t: Affine, a: ArraySpec, memberZero: BBox, private readonly win: BBox) {
+    this.ux = t.a * a.colX + t.b * a.colY
+    this.uy = t.c * a.colX + t.d * a.colY
+    this.vx = t.a * a.rowX + t.b * a.rowY
+    this.vy = t.c * a.rowX + t.d * a.rowY
+    this.box = memberZero
+    const size = Math.max(Math.abs(memberZero[0]), Math.abs(memberZero[1]), Math.abs(memberZero[2]), Math.abs(memberZero[3]),
+      Math.abs(win[0]), Math.abs(win[1]), Math.abs(win[2]), Math.abs(win[3]),
+      (Math.abs(this.ux) + Math.abs(this.uy)) * a.cols, (Math.abs(this.vx) + Math.abs(this.vy)) * a.rows)
+    this.m = 2 + size * 1e-12
+  }
+
+  /** Rows [lo, hi] of column i that can touch the window (lo > hi: none), within 0 .. rows-1. */
+  rows(i: number, rows: number): [number, number] {
+    const w = this.win, b = this.box, m = this.m
+    let lo = 0, hi = rows - 1
+    // x: b.l + i ux + j vx <= w.r  and  b.r + i ux + j vx >= w.l
+    ;[lo, hi] = clip(lo, hi, this.vx, w[0] - m - b[2] - i * this.ux, w[2] + m - b[0] - i * this.ux)
+    ;[lo, hi] = clip(lo, hi, this.vy, w[1] - m - b[3] - i * this.uy, w[3] + m - b[1] - i * this.uy)
+    return [lo, hi]
+  }
+}
+
+/** Narrows [lo, hi] to the j with low <= j * v <= high. */
+function clip(lo: number, hi: number, v: number, low: number, high: number): [number, number] {
+  if (lo > hi) return [lo, hi]
+  if (v === 0) return low <= 0 && 0 <= high ? [lo, hi] : [1, 0]
+  let a = low / v, b = high / v
+  if (v < 0) [a, b] = [b, a]
+  // (NaN or infinite bounds from extreme values keep the whole range: only ever too wide)
+  const from = Number.isFinite(a) ? Math.max(lo, Math.ceil(a) - 1) : lo
+  const to = Number.isFinite(b) ? Math.min(hi, Math.floor(b) + 1) : hi
+  return [from, to]
+}
+
+/**
+ * A depth-first walk through a hierarchy without recursion: push(cell, t) descends into a cell, next() gives
+ * the next instance member (child cell and its transform) below the deepest cell that still has one, in stored
+ * order. With a window, members whose child box does not touch it are left out (and arrays are only looked at
+ * where they can touch it, see MemberRanges); children without a box (nothing in them) are always left out.
+ */
+export class MemberWalker {
+  private readonly frames: WalkFrame[] = []
+  private depth = 0
+
+  constructor(private readonly win: BBox | null) {}
+
+  push(cell: Cell, t: Affine): void {
+    let f = this.frames[this.depth]
+    if (!f) this.frames.push((f = { cell, t, k: 0, inst: null, single: null, ranges: null, i: 0, j: 0, jEnd: 0, cbb: null }))
+    f.cell = cell
+    f.t = t
+    f.k = 0
+    f.inst = null
+    f.single = null
+    f.ranges = null
+    this.depth++
+  }
+
+  /** The next member below the deepest open cell (frames whose instances are done are closed on the way). */
+  next(): { cell: Cell; t: Affine } | null {
+    const win = this.win
+    while (this.depth > 0) {
+      const f = this.frames[this.depth - 1]!
+      // an array in progress
+      const inst = f.inst
+      if (inst) {
+        const a = inst.array!
+        const cbb = f.cbb!
+        while (f.i < a.cols) {
+          if (f.j > f.jEnd) {
+            f.i++
+            if (f.i >= a.cols) break
+            this.startColumn(f, a)
+            continue
+          }
+          const i = f.i, j = f.j++
+          const m = translate(f.t, i * a.colX + j * a.rowX, i * a.colY + j * a.rowY)
+          const mt = compose(m, placementAffine(inst.placement))
+          if (win && !transformedTouches(mt, cbb, win)) continue
+          return { cell: inst.cell, t: mt }
+        }
+        f.inst = null
+        f.ranges = null
+      }
+      const insts = f.cell.instances
+      if (f.k >= insts.length) {
+        this.depth--
+        continue
+      }
+      const next = insts[f.k++]!
+      const child = next.cell
       const cbb = cellBBox(child)
       if (!cbb) continue
-      const base = compose(t, placementAffine(inst.placement))
-      const a = inst.array
+      const t = f.t
+      const a = next.array
       if (!a) {
-        if (win && !bboxTouches(transformBBox(base, cbb), win)) continue
-        walk(child, base)
-        continue
+        const base = compose(t, placementAffine(next.placement))
+        if (win && !transformedTouches(base, cbb, win)) continue
+        return { cell: child, t: base }
       }
       if (win) {
         // cull the whole array first
         const acc = new BBoxAcc()
         for (const [i, j] of [[0, 0], [a.cols - 1, 0], [0, a.rows - 1], [a.cols - 1, a.rows - 1]] as const) {
-          acc.addBBox(transformBBox(translate(t, i * a.colX + j * a.rowX, i * a.colY + j * a.rowY), transformBBox(placementAffine(inst.placement), cbb)))
+          acc.addBBox(transformBBox(translate(t, i * a.colX + j * a.rowX, i * a.colY + j * a.rowY), transformBBox(placementAffine(next.placement), cbb)))
         }
         if (!bboxTouches(acc.result()!, win)) continue
+        f.ranges = new MemberRanges(t, a, transformBBox(compose(t, placementAffine(next.placement)), cbb), win)
       }
-      for (let i = 0; i < a.cols; i++) {
-        for (let j = 0; j < a.rows; j++) {
-          const m = translate(t, i * a.colX + j * a.rowX, i * a.colY + j * a.rowY)
-          const mt = compose(m, placementAffine(inst.placement))
-          if (win && !bboxTouches(transformBBox(mt, cbb), win)) continue
-          walk(child, mt)
-        }
-      }
+      f.inst = next
+      f.cbb = cbb
+      f.i = 0
+      this.startColumn(f, a)
     }
+    return null
   }
-  walk(top, transform)
+
+  private startColumn(f: WalkFrame, a: ArraySpec): void {
+    if (!f.ranges) {
+      f.j = 0
+      f.jEnd = a.rows - 1
+      return
+    }
+    const [lo, hi] = f.ranges.rows(f.i, a.rows)
+    f.j = lo
+    f.jEnd = hi
+  }
 }

@@ -1,6 +1,7 @@
 import { writeFileSync, renameSync, unlinkSync } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
 import { GdsError } from '../gds/errors.js'
+import { count, showCycle, showList, showName } from '../gds/names.js'
 import { readGds, readGdsFile, type GdsReadOptions } from '../gds/reader.js'
 import { ShapeBatch, type GdsElementExtras, type GdsLibraryInfo, type GdsShapeBatch, type GdsSink, type GdsStrans } from '../gds/sink.js'
 import { GdsStreamWriter, gdsTime } from '../gds/writer.js'
@@ -21,6 +22,9 @@ export interface ReadLayoutOptions extends GdsReadOptions {
   ghostCells?: 'error' | 'empty'
 }
 
+/** Characters of each name in the undefined-cells message (the message stays one line of about 250 characters). */
+const NAME_IN_LIST = 32
+
 class LayoutBuilder implements GdsSink {
   layout: Layout | null = null
   private cur: Cell | null = null
@@ -33,8 +37,10 @@ class LayoutBuilder implements GdsSink {
   private lastKey = -1
   private lastShapes: LayerShapes | null = null
   private skipping = false
-  private readonly defined = new Set<Cell>()
-  /** Where each cell is first referenced, and by which cell: for error messages about undefined cells. */
+  /**
+   * Where a cell that was not defined yet was first referenced, and by which cell: for error messages about
+   * undefined cells. (A cell is defined once its structure began: its `times` are set then, and only then.)
+   */
   private readonly firstRef = new Map<Cell, { offset: number; by: string }>()
   constructor(private readonly file: string, private readonly opts: ReadLayoutOptions) {}
 
@@ -56,17 +62,19 @@ class LayoutBuilder implements GdsSink {
     }
     const l = this.layout!
     const c = l.cell(name)
-    if (this.defined.has(c)) {
-      throw new GdsError({ file: this.file, offset, record: 'BGNSTR', expected: `a unique structure name (${name} is defined twice)`, cells: [name] })
+    if (c.times !== null) {
+      throw new GdsError({ file: this.file, offset, record: 'BGNSTR', expected: `a unique structure name (${showName(name)} is defined twice)`, cells: [name] })
     }
-    this.defined.add(c)
-    c.times = times
+    c.times = allZero(times) ? ZERO_TIMES : times
+    this.firstRef.delete(c) // only undefined cells need it
     this.cur = c
   }
 
   endStructure(): void {
     const c = this.cur
     if (c) {
+      // an exact-size array (pushing leaves room for 16 more: 128 bytes per cell of a million-cell file)
+      if (c.instances.length) (c as { instances: Instance[] }).instances = c.instances.slice()
       for (const [key, s] of this.scratch) {
         if (s.shapeCount === 0) continue
         c.layers.set(key, s.takeCompact(this.slab))
@@ -148,7 +156,7 @@ class LayoutBuilder implements GdsSink {
 
   private refCell(name: string, offset: number): Cell {
     const c = this.layout!.cell(name)
-    if (!this.firstRef.has(c)) this.firstRef.set(c, { offset, by: this.cur!.name })
+    if (c.times === null && !this.firstRef.has(c)) this.firstRef.set(c, { offset, by: this.cur!.name })
     return c
   }
 
@@ -171,14 +179,18 @@ class LayoutBuilder implements GdsSink {
 
   endLibrary(): void {
     const l = this.layout!
-    const missing = [...l.cells.values()].filter((c) => !this.defined.has(c))
+    const missing = [...l.cells.values()].filter((c) => c.times === null)
     if (missing.length) {
       if ((this.opts.ghostCells ?? 'error') === 'error') {
         const first = this.firstRef.get(missing[0]!)
-        const names = missing.map((c) => `${c.name} (referenced by ${this.firstRef.get(c)?.by ?? '?'})`)
+        // one line however many names, whatever bytes they hold (names.ts); the first few, then a count
+        const by = (c: Cell): string => showName(this.firstRef.get(c)?.by ?? '?', NAME_IN_LIST)
+        const shown = missing.slice(0, 3).map((c) => `${showName(c.name, NAME_IN_LIST)} (referenced by ${by(c)})`)
+        const n = missing.length
         throw new GdsError({
           file: this.file, offset: first?.offset, record: 'SNAME',
-          expected: `a definition of every referenced structure; undefined: ${names.join(', ')}`,
+          expected: `a definition of every referenced structure; ${n > 1 ? `${count(n)} are ` : ''}undefined: ` +
+            `${showList(shown, { chars: 80 }, n)}; read with ghostCells: 'empty' (--ghost-cells) to keep ${n > 1 ? 'them as empty cells' : 'it as an empty cell'}`,
           cells: [...new Set(missing.flatMap((c) => [this.firstRef.get(c)?.by ?? '', c.name]).filter(Boolean))],
         })
       }
@@ -188,11 +200,20 @@ class LayoutBuilder implements GdsSink {
       l.bottomUp()
     } catch (e) {
       if (e instanceof CycleError) {
-        throw new GdsError({ file: this.file, record: 'SREF', expected: `no reference cycle; found ${e.cycle.join(' -> ')}`, cells: e.cycle })
+        throw new GdsError({ file: this.file, record: 'SREF', expected: `no reference cycle; found ${showCycle(e.cycle)}`, cells: e.cycle })
       }
       throw e
     }
   }
+}
+
+/** The BGNSTR times of most files (none written): one shared array instead of one per cell. */
+const ZERO_TIMES: number[] = Object.freeze(new Array<number>(12).fill(0)) as number[]
+
+function allZero(t: number[]): boolean {
+  if (t.length !== 12) return false
+  for (const v of t) if (v !== 0) return false
+  return true
 }
 
 function instanceOf(cell: Cell, x: number, y: number, s: GdsStrans | null, array: Instance['array'], extras: GdsElementExtras | null): Instance {

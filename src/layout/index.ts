@@ -1,4 +1,4 @@
-export { Layout, Cell, CycleError, type Instance, type Text, type ArraySpec, type PathOptions, type TextOptions, type PlaceOptions, type ArrayOptions, type LayoutOptions } from './layout.js'
+export { Layout, Cell, CycleError, LayoutLimitError, type Instance, type Text, type ArraySpec, type PathOptions, type TextOptions, type PlaceOptions, type ArrayOptions, type LayoutOptions } from './layout.js'
 export { layerKey, layerName, layerOf, datatypeOf, toLayerKey, type LayerKey, type LayerSpec } from './layers.js'
 export { type BBox, bboxUnion, bboxTouches } from './bbox.js'
 export { LayerShapes, ShapeKind } from './shapes.js'

@@ -1,5 +1,8 @@
+import { DEFAULT_MAX_ARRAY_MEMBERS, DEFAULT_MAX_VERTICES, arrayLimitText, verticesLimitText } from '../gds/limits.js'
+import { showCycle, showName, showNames } from '../gds/names.js'
 import type { GdsElementExtras } from '../gds/sink.js'
 import { IntBuf } from './intbuf.js'
+import { compressRing } from './polygon.js'
 import { toLayerKey, type LayerKey, type LayerSpec } from './layers.js'
 import { LayerShapes } from './shapes.js'
 import type { Placement } from './transform.js'
@@ -97,6 +100,38 @@ function checkCoords(what: string, xy: ArrayLike<number>): void {
   }
 }
 
+/**
+ * A shape or array the reader would refuse (more vertices or array members than its limits, see
+ * src/gds/limits.ts): the builder refuses it with the reader's words, so a layout that can be built can be
+ * written and read back.
+ */
+export class LayoutLimitError extends RangeError {
+  constructor(
+    message: string,
+    readonly limit: 'vertices' | 'array-members',
+    readonly max: number,
+    readonly found: number,
+  ) {
+    super(message)
+    this.name = 'LayoutLimitError'
+  }
+}
+
+/** Points a polygon is written with (its distinct vertices after normalisation, plus the closing point). */
+function writtenPolygonPoints(xy: ArrayLike<number>, n: number): number {
+  const open = n > 1 && xy[0] === xy[2 * n - 2] && xy[1] === xy[2 * n - 1] ? n - 1 : n
+  if (open + 1 <= DEFAULT_MAX_VERTICES) return open + 1
+  // dropped repeated and in-line points may bring it under the limit: count what would be stored
+  const scratch = new IntBuf(2 * n)
+  return compressRing(xy, n, scratch) + 1
+}
+
+function checkVertices(what: string, points: number): void {
+  if (points > DEFAULT_MAX_VERTICES) {
+    throw new LayoutLimitError(`${what}: ${verticesLimitText(DEFAULT_MAX_VERTICES, points)}`, 'vertices', DEFAULT_MAX_VERTICES, points)
+  }
+}
+
 /** A cell (GDSII structure): shapes per layer, texts and instances of other cells. */
 export class Cell {
   readonly layout: Layout
@@ -107,12 +142,25 @@ export class Cell {
   readonly nodes: NodeElement[] = []
   /** Referenced but never defined in the file it was read from (only with `ghostCells: 'empty'`). */
   ghost = false
+  /**
+   * Instances of this cell that were added through place/placeArray/addInstance (never decreases): while it is 0,
+   * no cell holds this one, so placing anything in it cannot close a cycle (no search needed).
+   */
+  private _placements = 0
+  /** @internal the state of this cell in the latest Layout.bottomUp walk (a mark of that walk, or older). */
+  _walk = 0
+  /** @internal the mark of the postOrder walk (extent.ts) that has this cell on its stack, else 0. */
+  _post = 0
   /** BGNSTR time fields as read (written back only when timestamps are asked for). */
   times: number[] | null = null
+
+  /** @internal position of the cell in its layout's creation order (0, 1, 2, ...): an index for flat tables. */
+  readonly _index: number
 
   constructor(layout: Layout, name: string) {
     this.layout = layout
     this._name = name
+    this._index = layout._cellsCreated++
   }
 
   get name(): string {
@@ -169,6 +217,7 @@ export class Cell {
   }
 
   addPolygonKey(key: LayerKey, xy: ArrayLike<number>, n: number, extras: GdsElementExtras | null): void {
+    checkVertices(`polygon in ${showName(this._name)}`, writtenPolygonPoints(xy, n))
     this.shapes(key).addPolygon(xy, n, extras)
     this.touch()
   }
@@ -187,6 +236,7 @@ export class Cell {
     key: LayerKey, xy: ArrayLike<number>, n: number, width: number, pathtype: number, bgn: number, end: number,
     extras: GdsElementExtras | null,
   ): void {
+    checkVertices(`path in ${showName(this._name)}`, n)
     this.shapes(key).addPath(xy, n, width, pathtype, bgn, end, extras)
     this.touch()
   }
@@ -207,8 +257,7 @@ export class Cell {
   /** Places `child` once. */
   place(child: Cell, opts: PlaceOptions = {}): Instance {
     const inst: Instance = { cell: this.checkChild(child), placement: placementOf(opts), array: null }
-    this.instances.push(inst)
-    this.touch()
+    this.addInstance(inst)
     return inst
   }
 
@@ -217,26 +266,32 @@ export class Cell {
     if (!Number.isInteger(opts.cols) || !Number.isInteger(opts.rows) || opts.cols < 1 || opts.rows < 1 || opts.cols > 32767 || opts.rows > 32767) {
       throw new RangeError(`array size must be 1..32767 columns and rows (got ${opts.cols} x ${opts.rows})`)
     }
+    if (opts.cols * opts.rows > DEFAULT_MAX_ARRAY_MEMBERS) {
+      throw new LayoutLimitError(`array in ${showName(this._name)}: ${arrayLimitText(DEFAULT_MAX_ARRAY_MEMBERS, opts.cols, opts.rows)}`,
+        'array-members', DEFAULT_MAX_ARRAY_MEMBERS, opts.cols * opts.rows)
+    }
     checkCoords(`array in ${this._name}`, [...opts.colStep, ...opts.rowStep])
     const inst: Instance = {
       cell: this.checkChild(child), placement: placementOf(opts),
       array: { cols: opts.cols, rows: opts.rows, colX: opts.colStep[0], colY: opts.colStep[1], rowX: opts.rowStep[0], rowY: opts.rowStep[1] },
     }
-    this.instances.push(inst)
-    this.touch()
+    this.addInstance(inst)
     return inst
   }
 
-  /** @internal adds an instance built by a reader. */
+  /** @internal adds an instance built by a reader (no checks). */
   addInstance(inst: Instance): void {
     this.instances.push(inst)
+    inst.cell._placements++
     this.touch()
   }
 
   private checkChild(child: Cell): Cell {
-    if (child.layout !== this.layout) throw new Error(`cell ${child.name} belongs to another layout`)
-    if (child === this || this.layout.isAncestor(child, this)) {
-      throw new Error(`placing ${child.name} in ${this._name} would create a reference cycle`)
+    if (child.layout !== this.layout) throw new Error(`cell ${showName(child.name)} belongs to another layout`)
+    // a cycle needs this cell below the child: impossible while nothing holds this cell (building bottom-up
+    // stays linear, not quadratic, in the depth)
+    if (child === this || (this._placements > 0 && this.layout.isAncestor(child, this))) {
+      throw new Error(`placing ${showName(child.name)} in ${showName(this._name)} would create a reference cycle`)
     }
     return child
   }
@@ -284,6 +339,8 @@ export class Layout {
   private _meters: number
   meta: LibraryMeta
   readonly cells = new Map<string, Cell>()
+  /** @internal cells created so far (Cell._index). */
+  _cellsCreated = 0
   /** Bumped on every change; caches (hashes, bounding boxes) compare it. */
   generation = 0
 
@@ -338,7 +395,7 @@ export class Layout {
 
   /** A new cell; throws if the name is taken. */
   newCell(name: string): Cell {
-    if (this.cells.has(name)) throw new Error(`a cell named ${name} exists already`)
+    if (this.cells.has(name)) throw new Error(`a cell named ${showName(name)} exists already`)
     return this.cell(name)
   }
 
@@ -347,9 +404,9 @@ export class Layout {
   }
 
   renameCell(cell: Cell, name: string): void {
-    if (cell.layout !== this) throw new Error(`cell ${cell.name} belongs to another layout`)
+    if (cell.layout !== this) throw new Error(`cell ${showName(cell.name)} belongs to another layout`)
     if (name === cell.name) return
-    if (this.cells.has(name)) throw new Error(`a cell named ${name} exists already`)
+    if (this.cells.has(name)) throw new Error(`a cell named ${showName(name)} exists already`)
     // keep insertion order stable: rebuild the map
     const entries = [...this.cells.entries()].map(([k, v]): [string, Cell] => (v === cell ? [name, v] : [k, v]))
     this.cells.clear()
@@ -369,7 +426,7 @@ export class Layout {
   topCell(): Cell {
     const tops = this.topCells()
     if (tops.length !== 1) {
-      throw new Error(`layout has ${tops.length} top cells${tops.length ? ` (${tops.map((c) => c.name).join(', ')})` : ''}; name one`)
+      throw new Error(`layout has ${tops.length} top cells${tops.length ? ` (${showNames(tops.map((c) => c.name))})` : ''}; name one`)
     }
     return tops[0]!
   }
@@ -393,31 +450,40 @@ export class Layout {
 
   /** Cells in bottom-up order (children before parents). Throws on a reference cycle. */
   bottomUp(): Cell[] {
+    // an iterative depth-first search (a hierarchy can be a million levels deep); the visit state lives on the
+    // cells (marks of this walk, see Cell._walk), not in a Map: a million cells cost a fraction of a second
+    const visiting = ++walkMarks, done = ++walkMarks
     const order: Cell[] = []
-    const state = new Map<Cell, number>() // 1 visiting, 2 done
+    const cells: Cell[] = []
+    const next: number[] = []
     for (const root of this.cells.values()) {
-      if (state.get(root) === 2) continue
-      // iterative DFS
-      const stack: Array<{ cell: Cell; i: number }> = [{ cell: root, i: 0 }]
-      state.set(root, 1)
-      while (stack.length) {
-        const top = stack[stack.length - 1]!
-        if (top.i < top.cell.instances.length) {
-          const child = top.cell.instances[top.i++]!.cell
-          const st = state.get(child)
-          if (st === 1) {
-            const path = stack.map((s) => s.cell.name)
-            const from = path.indexOf(child.name)
-            throw new CycleError([...path.slice(from), child.name])
+      if (root._walk === done) continue
+      cells.push(root)
+      next.push(0)
+      root._walk = visiting
+      while (cells.length) {
+        const top = cells.length - 1
+        const cell = cells[top]!
+        const insts = cell.instances
+        const i = next[top]!
+        if (i < insts.length) {
+          next[top] = i + 1
+          const child = insts[i]!.cell
+          const st = child._walk
+          if (st === visiting) {
+            const path = cells.map((c) => c.name)
+            throw new CycleError([...path.slice(cells.indexOf(child)), child.name])
           }
-          if (st !== 2) {
-            state.set(child, 1)
-            stack.push({ cell: child, i: 0 })
+          if (st !== done) {
+            child._walk = visiting
+            cells.push(child)
+            next.push(0)
           }
         } else {
-          state.set(top.cell, 2)
-          order.push(top.cell)
-          stack.pop()
+          cell._walk = done
+          order.push(cell)
+          cells.pop()
+          next.pop()
         }
       }
     }
@@ -425,11 +491,19 @@ export class Layout {
   }
 }
 
+/** Marks handed out to Layout.bottomUp walks (two per walk: visiting, done) and to postOrder walks. */
+let walkMarks = 0
+
+/** @internal a fresh mark for a walk that keeps its state on the cells. */
+export function newWalkMark(): number {
+  return ++walkMarks
+}
+
 /** A cell reference cycle: the names along the cycle, first repeated at the end. */
 export class CycleError extends Error {
   readonly cycle: string[]
   constructor(cycle: string[]) {
-    super(`cell reference cycle: ${cycle.join(' -> ')}`)
+    super(`cell reference cycle: ${showCycle(cycle)}`)
     this.name = 'CycleError'
     this.cycle = cycle
   }

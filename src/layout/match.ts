@@ -3,7 +3,7 @@ import { BBoxAcc, type BBox } from './bbox.js'
 import { ShapeHasher, hashBox, hashPath, hashRing, orientation, pathReversed } from './hash.js'
 import { layerPathHulls } from './path.js'
 import type { IntBuf } from './intbuf.js'
-import type { Cell, Instance, Text } from './layout.js'
+import { CycleError, type Cell, type Instance, type Text } from './layout.js'
 import { ShapeKind, type LayerShapes } from './shapes.js'
 
 /*
@@ -247,20 +247,123 @@ export function shapeBBox(s: LayerShapes, ref: ShapeRef): BBox | null {
  * same texts. Much cheaper than hashing (a typed-array compare), and exact; false only means "not stored
  * identically" (a reordered or renamed copy is left to hash matching). Results are memoised per pair.
  */
+/**
+ * Values per pair of cells (a of one layout, b of the other). Most cells of A meet one cell of B, so the first
+ * partner of each cell of A is kept in arrays indexed by the cell's index in its layout, and only further
+ * partners get a map: a million pairs cost two array slots each, not a map each.
+ */
+export class PairMap<V> {
+  private readonly partner: Array<Cell | undefined> = []
+  private readonly value: Array<V | undefined> = []
+  private readonly more = new Map<Cell, Map<Cell, V>>()
+  /** The layout of the first cell a; other layouts' cells go to `more`. */
+  private layout: Cell['layout'] | null = null
+
+  get(a: Cell, b: Cell): V | undefined {
+    if (a.layout !== this.layout) return this.more.get(a)?.get(b)
+    const p = this.partner[a._index]
+    if (p === b) return this.value[a._index]
+    return p === undefined ? undefined : this.more.get(a)?.get(b)
+  }
+
+  set(a: Cell, b: Cell, v: V): void {
+    this.layout ??= a.layout
+    if (a.layout === this.layout) {
+      const i = a._index
+      const p = this.partner[i]
+      if (p === undefined || p === b) {
+        // (filled in index order mostly; a hole-free prefix keeps the arrays fast)
+        while (this.partner.length < i) {
+          this.partner.push(undefined)
+          this.value.push(undefined)
+        }
+        this.partner[i] = b
+        this.value[i] = v
+        return
+      }
+    }
+    let row = this.more.get(a)
+    if (!row) this.more.set(a, (row = new Map()))
+    row.set(b, v)
+  }
+}
+
 export class SubtreeMatcher {
-  private readonly memo = new Map<Cell, Map<Cell, boolean>>()
+  /** Per pair: the answer, or null while the pair is being compared. */
+  private readonly memo = new PairMap<boolean | null>()
 
   constructor(readonly texts = false) {}
 
-  same(a: Cell, b: Cell): boolean {
-    let row = this.memo.get(a)
-    if (!row) this.memo.set(a, (row = new Map()))
-    let r = row.get(b)
-    if (r === undefined) row.set(b, (r = this.compute(a, b)))
-    return r
+  private get(a: Cell, b: Cell): boolean | null | undefined {
+    return this.memo.get(a, b)
   }
 
-  private compute(a: Cell, b: Cell): boolean {
+  private set(a: Cell, b: Cell, r: boolean | null): void {
+    this.memo.set(a, b, r)
+  }
+
+  /** Depth first with an explicit stack (a hierarchy can be a million levels deep), each pair compared once. */
+  same(a: Cell, b: Cell): boolean {
+    // a cell is stored identically to itself
+    if (a === b) return true
+    const known = this.get(a, b)
+    if (known !== undefined && known !== null) return known
+    const xs: Cell[] = [], ys: Cell[] = []
+    /** Per level: the next instance to compare, -1 before the pair's own content is compared. */
+    const next: number[] = []
+    const open = (x: Cell, y: Cell): void => {
+      if (this.get(x, y) === null) {
+        const path = xs.map((c) => c.name)
+        throw new CycleError([...path.slice(xs.indexOf(x)), x.name])
+      }
+      this.set(x, y, null)
+      xs.push(x)
+      ys.push(y)
+      next.push(-1)
+    }
+    open(a, b)
+    while (xs.length) {
+      const top = xs.length - 1
+      const x = xs[top]!, y = ys[top]!
+      let i = next[top]!
+      let result = true
+      let descended = false
+      if (i < 0) {
+        result = this.local(x, y)
+        i = 0
+      }
+      while (result && i < x.instances.length) {
+        const p = x.instances[i]!, q = y.instances[i]!
+        if (!samePlacement(p, q)) {
+          result = false
+          break
+        }
+        const r = p.cell === q.cell ? true : this.get(p.cell, q.cell)
+        if (r === true) {
+          i++
+          continue
+        }
+        if (r === false) {
+          result = false
+          break
+        }
+        // compare the children first, then this instance again
+        next[top] = i
+        open(p.cell, q.cell)
+        descended = true
+        break
+      }
+      if (descended) continue
+      this.set(x, y, result)
+      xs.pop()
+      ys.pop()
+      next.pop()
+    }
+    return this.get(a, b)!
+  }
+
+  /** Own content: the same number of instances, the same shapes, the same texts (when compared). */
+  private local(a: Cell, b: Cell): boolean {
     if (a.instances.length !== b.instances.length) return false
     const la = [...a.layers].filter(([, s]) => s.shapeCount > 0)
     const lb = [...b.layers].filter(([, s]) => s.shapeCount > 0)
@@ -270,10 +373,6 @@ export class SubtreeMatcher {
       if (!t || !sameShapes(s, t)) return false
     }
     if (this.texts && !sameTexts(a.texts, b.texts)) return false
-    for (let i = 0; i < a.instances.length; i++) {
-      const x = a.instances[i]!, y = b.instances[i]!
-      if (!samePlacement(x, y) || !this.same(x.cell, y.cell)) return false
-    }
     return true
   }
 }

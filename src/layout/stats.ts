@@ -1,8 +1,8 @@
 import { BBoxAcc, bboxUnion, type BBox } from './bbox.js'
-import { cellBBox, memo } from './extent.js'
+import { cellBBox, memo, postOrder } from './extent.js'
 import { flatten, memberAffine, memberCount, transformBBox } from './flatten.js'
 import { layerName, type LayerKey } from './layers.js'
-import type { Cell, Layout } from './layout.js'
+import type { Cell, Instance, Layout } from './layout.js'
 import { layerShapesBBox } from './extent.js'
 import { ringArea2 } from './polygon.js'
 import { isExactInt, placementAffine } from './transform.js'
@@ -14,15 +14,31 @@ export interface FlatLayerInfo {
   bbox: BBox | null
 }
 
+/** Members of an array placed with another angle or magnification that are flattened one by one for its box. */
+const MAX_FLATTENED_MEMBERS = 16
+
 /**
  * Per layer: how many shapes reach the cell when flattened, and their exact bounding box. Computed bottom-up
  * (children's results reused) through unit-magnification 90-degree placements; placements with other angles or
- * magnifications flatten the child with the accumulated transform so the box stays exact.
+ * magnifications flatten the child with the accumulated transform so the box stays exact. No recursion (a
+ * hierarchy can be a million levels deep), and a child's box is only computed when a parent uses it: a chain
+ * of rotated placements flattens each level once, not once per ancestor.
+ *
+ * Arrays of more than MAX_FLATTENED_MEMBERS members under such a transform are flattened at their four corner
+ * members only: rounding is monotonic, so the extreme coordinates over all members are those of the corner
+ * members (members differ by integer lattice steps). The one thing that can differ between members is which
+ * shapes round to zero area (left out of the box); such slivers can make that box differ from KLayout's.
  */
 export function flatLayers(cell: Cell): Map<LayerKey, FlatLayerInfo> {
   const table = memo(cell.layout, 'flatLayers', () => new Map<Cell, Map<LayerKey, FlatLayerInfo>>())
   const hit = table.get(cell)
   if (hit) return hit
+  const exact = (inst: Instance): boolean => isExactInt(placementAffine(inst.placement))
+  postOrder(cell, (c) => table.has(c), (c) => table.set(c, flatLayersOf(c, table)), exact)
+  return table.get(cell)!
+}
+
+function flatLayersOf(cell: Cell, table: Map<Cell, Map<LayerKey, FlatLayerInfo>>): Map<LayerKey, FlatLayerInfo> {
   const res = new Map<LayerKey, FlatLayerInfo>()
   const add = (key: LayerKey, shapes: number, bbox: BBox | null): void => {
     const cur = res.get(key)
@@ -35,10 +51,10 @@ export function flatLayers(cell: Cell): Map<LayerKey, FlatLayerInfo> {
   }
   for (const [key, s] of cell.layers) if (s.shapeCount) add(key, s.shapeCount, layerShapesBBox(s, true))
   for (const inst of cell.instances) {
-    const child = flatLayers(inst.cell)
-    if (child.size === 0) continue
     const n = memberCount(inst)
     if (isExactInt(placementAffine(inst.placement))) {
+      const child = table.get(inst.cell)!
+      if (child.size === 0) continue
       const a = inst.array
       const corners: Array<[number, number]> = a ? [[0, 0], [a.cols - 1, 0], [0, a.rows - 1], [a.cols - 1, a.rows - 1]] : [[0, 0]]
       for (const [key, info] of child) {
@@ -47,6 +63,8 @@ export function flatLayers(cell: Cell): Map<LayerKey, FlatLayerInfo> {
         add(key, info.shapes * n, bb)
       }
     } else {
+      const counts = flatShapeCounts(inst.cell)
+      if (counts.size === 0) continue
       const accs = new Map<LayerKey, BBoxAcc>()
       const acc = (k: LayerKey): BBoxAcc => {
         let a = accs.get(k)
@@ -64,14 +82,48 @@ export function flatLayers(cell: Cell): Map<LayerKey, FlatLayerInfo> {
           for (let q = 0; q < m; q++) ac.addPoint(xy[2 * q]!, xy[2 * q + 1]!)
         },
       }
-      for (let i = 0; i < (a ? a.cols : 1); i++) {
-        for (let j = 0; j < (a ? a.rows : 1); j++) flatten(inst.cell, sink, {}, memberAffine(inst, i, j))
+      if (!a || n <= MAX_FLATTENED_MEMBERS) {
+        for (let i = 0; i < (a ? a.cols : 1); i++) {
+          for (let j = 0; j < (a ? a.rows : 1); j++) flatten(inst.cell, sink, {}, memberAffine(inst, i, j))
+        }
+      } else {
+        const seen = new Set<number>()
+        for (const [i, j] of [[0, 0], [a.cols - 1, 0], [0, a.rows - 1], [a.cols - 1, a.rows - 1]] as const) {
+          if (seen.has(i * 65536 + j)) continue
+          seen.add(i * 65536 + j)
+          flatten(inst.cell, sink, {}, memberAffine(inst, i, j))
+        }
       }
-      for (const [key, info] of child) add(key, info.shapes * n, accs.get(key)?.result() ?? null)
+      for (const [key, shapes] of counts) add(key, shapes * n, accs.get(key)?.result() ?? null)
     }
   }
-  table.set(cell, res)
   return res
+}
+
+/**
+ * Per layer, how many shapes reach the cell when flattened (bottom-up, no recursion). Cells whose counts equal
+ * their single child's share its map: treat the maps as read-only.
+ */
+function flatShapeCounts(cell: Cell): Map<LayerKey, number> {
+  const table = memo(cell.layout, 'flatShapeCounts', () => new Map<Cell, Map<LayerKey, number>>())
+  const hit = table.get(cell)
+  if (hit) return hit
+  postOrder(cell, (c) => table.has(c), (c) => {
+    let own = false
+    for (const s of c.layers.values()) if (s.shapeCount) own = true
+    if (!own && c.instances.length === 1 && memberCount(c.instances[0]!) === 1) {
+      table.set(c, table.get(c.instances[0]!.cell)!)
+      return
+    }
+    const res = new Map<LayerKey, number>()
+    for (const [k, s] of c.layers) if (s.shapeCount) res.set(k, (res.get(k) ?? 0) + s.shapeCount)
+    for (const inst of c.instances) {
+      const n = memberCount(inst)
+      for (const [k, v] of table.get(inst.cell)!) res.set(k, (res.get(k) ?? 0) + v * n)
+    }
+    table.set(c, res)
+  })
+  return table.get(cell)!
 }
 
 /** Number of texts that reach the cell when flattened. */
@@ -79,10 +131,12 @@ export function flatTextCount(cell: Cell): number {
   const table = memo(cell.layout, 'flatTexts', () => new Map<Cell, number>())
   const hit = table.get(cell)
   if (hit !== undefined) return hit
-  let n = cell.texts.length
-  for (const inst of cell.instances) n += memberCount(inst) * flatTextCount(inst.cell)
-  table.set(cell, n)
-  return n
+  postOrder(cell, (c) => table.has(c), (c) => {
+    let n = c.texts.length
+    for (const inst of c.instances) n += memberCount(inst) * table.get(inst.cell)!
+    table.set(c, n)
+  })
+  return table.get(cell)!
 }
 
 export interface CellCounts {

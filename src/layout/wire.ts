@@ -66,7 +66,7 @@ export function layoutFromWire(w: WireLayout): Layout {
     }
     cell.texts.push(...c.texts)
     cell.nodes.push(...c.nodes)
-    for (const inst of c.instances) cell.instances.push({ ...inst, cell: cells[inst.cell]! })
+    for (const inst of c.instances) cell.addInstance({ ...inst, cell: cells[inst.cell]! })
   })
   layout.touch()
   return layout

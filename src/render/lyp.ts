@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { XMLParser } from 'fast-xml-parser'
+import { oneLineMessage, showName } from '../gds/names.js'
 import { layerKey } from '../layout/layers.js'
 import { ditherPattern, LayerStyles, parseColor, type RGB } from './style.js'
 
@@ -9,7 +10,7 @@ export class LypError extends Error {
     readonly file: string,
     what: string,
   ) {
-    super(`${file}: ${what}`)
+    super(oneLineMessage(`${file}: ${what}`))
     this.name = 'LypError'
   }
 }
@@ -74,7 +75,8 @@ function color(file: string, s: string | undefined, brightness: number): RGB | n
   try {
     c = parseColor(s)
   } catch {
-    throw new LypError(file, `colour "${s}" is not #rrggbb`)
+    const shown = showName(s, 60) // escaped, one line; always in quotes here
+    throw new LypError(file, `colour ${shown.startsWith('"') ? shown : `"${shown}"`} is not #rrggbb`)
   }
   if (!brightness) return c
   const f = Math.max(-255, Math.min(255, brightness)) / 255

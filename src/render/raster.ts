@@ -38,7 +38,7 @@ export class Mask {
 }
 
 /** Pixel columns (or rows) whose centres lie in [a, b); at least the one at the middle when none do. */
-function span(a: number, b: number): [number, number] {
+export function span(a: number, b: number): [number, number] {
   let i0 = Math.ceil(a - 0.5), i1 = Math.ceil(b - 0.5) - 1
   if (i1 < i0) i0 = i1 = Math.floor((a + b) / 2)
   return [i0, i1]

@@ -1,12 +1,14 @@
-import { BBoxAcc, type BBox } from '../layout/bbox.js'
+import { showName } from '../gds/names.js'
+import { BBoxAcc, bboxTouches, type BBox } from '../layout/bbox.js'
 import { cellBBox, cellLayers } from '../layout/extent.js'
-import { forEachMember, transformBBox } from '../layout/flatten.js'
+import { MemberRanges, transformBBox } from '../layout/flatten.js'
 import type { LayerKey } from '../layout/layers.js'
-import type { Cell, Layout } from '../layout/layout.js'
+import type { Cell, Instance, Layout } from '../layout/layout.js'
 import { layerPathHulls } from '../layout/path.js'
-import { IDENTITY, compose, isOrtho, roundCoord, type Affine } from '../layout/transform.js'
+import { flatTextCount } from '../layout/stats.js'
+import { IDENTITY, compose, isOrtho, placementAffine, roundCoord, type Affine } from '../layout/transform.js'
 import { drawText } from './font.js'
-import { Mask, rasterBox, rasterPolygon } from './raster.js'
+import { Mask, rasterBox, rasterPolygon, span } from './raster.js'
 import { LayerStyles, parseColor, type RGB } from './style.js'
 import { fitView, type FitOptions, type View } from './view.js'
 
@@ -40,11 +42,14 @@ export interface Rendered {
   layers: LayerKey[]
 }
 
+/** Arrays with more members than this may be drawn as a whole when their members are smaller than a pixel. */
+const MAX_MEMBERS_ONE_BY_ONE = 4096
+
 /** The cell to render: by name, or the layout's single top cell. */
 export function renderCell(layout: Layout, name?: string): Cell {
   if (name !== undefined) {
     const c = layout.getCell(name)
-    if (!c) throw new RangeError(`no cell named ${name}`)
+    if (!c) throw new RangeError(`no cell named ${showName(name)}`)
     return c
   }
   return layout.topCell()
@@ -102,45 +107,6 @@ export function rasterizeCell(top: Cell, view: View, want: (k: LayerKey) => bool
   const pixel = 1 / view.scale
   let pts = new Float64Array(64)
 
-  const walk = (cell: Cell, t: Affine): void => {
-    const ortho = isOrtho(t)
-    for (const [k, s] of cell.layers) {
-      if (!s.shapeCount || !want(k)) continue
-      const m = mask(k)
-      const bx = s.boxes.data
-      for (let i = 0, n = s.boxCount; i < n; i++) {
-        const x0 = bx[4 * i]!, y0 = bx[4 * i + 1]!, x1 = bx[4 * i + 2]!, y1 = bx[4 * i + 3]!
-        if (ortho) {
-          const ax = roundCoord(t.a * x0 + t.b * y0 + t.tx), ay = roundCoord(t.c * x0 + t.d * y0 + t.ty)
-          const cx = roundCoord(t.a * x1 + t.b * y1 + t.tx), cy = roundCoord(t.c * x1 + t.d * y1 + t.ty)
-          rasterBox(m, view, Math.min(ax, cx), Math.min(ay, cy), Math.max(ax, cx), Math.max(ay, cy))
-        } else {
-          const ring = [x0, y0, x1, y0, x1, y1, x0, y1]
-          ring8(m, t, ring, 0, 4)
-        }
-      }
-      if (s.polygonCount) rings(m, t, s.polyCoords.data, s.polyStarts.data, s.polygonCount)
-      if (s.pathCount) {
-        const h = layerPathHulls(s)
-        rings(m, t, h.coords.data, h.starts.data, s.pathCount)
-      }
-    }
-    for (const inst of cell.instances) {
-      const cb = cellBBox(inst.cell)
-      if (!cb) continue
-      forEachMember(inst, (mt) => {
-        const ct = compose(t, mt)
-        const bb = transformBBox(ct, cb)
-        if (bb[2] < viewBox[0] || bb[0] > viewBox[2] || bb[3] < viewBox[1] || bb[1] > viewBox[3]) return
-        if (bb[2] - bb[0] < pixel && bb[3] - bb[1] < pixel) {
-          for (const k of cellLayers(inst.cell)) if (want(k)) rasterBox(mask(k), view, bb[0], bb[1], bb[2], bb[3])
-          return
-        }
-        walk(inst.cell, ct)
-      })
-    }
-  }
-
   const ring8 = (m: Mask, t: Affine, d: ArrayLike<number>, s: number, n: number): void => {
     if (pts.length < 2 * n) pts = new Float64Array(4 * n)
     for (let k = 0; k < n; k++) {
@@ -167,7 +133,183 @@ export function rasterizeCell(top: Cell, view: View, want: (k: LayerKey) => bool
       else ring8(m, t, d, s, (e - s) >> 1)
     }
   }
-  walk(top, transform)
+  /** The cell's own shapes under t. */
+  const shapes = (cell: Cell, t: Affine): void => {
+    const ortho = isOrtho(t)
+    for (const [k, s] of cell.layers) {
+      if (!s.shapeCount || !want(k)) continue
+      const m = mask(k)
+      const bx = s.boxes.data
+      for (let i = 0, n = s.boxCount; i < n; i++) {
+        const x0 = bx[4 * i]!, y0 = bx[4 * i + 1]!, x1 = bx[4 * i + 2]!, y1 = bx[4 * i + 3]!
+        if (ortho) {
+          const ax = roundCoord(t.a * x0 + t.b * y0 + t.tx), ay = roundCoord(t.c * x0 + t.d * y0 + t.ty)
+          const cx = roundCoord(t.a * x1 + t.b * y1 + t.tx), cy = roundCoord(t.c * x1 + t.d * y1 + t.ty)
+          rasterBox(m, view, Math.min(ax, cx), Math.min(ay, cy), Math.max(ax, cx), Math.max(ay, cy))
+        } else {
+          const ring = [x0, y0, x1, y0, x1, y1, x0, y1]
+          ring8(m, t, ring, 0, 4)
+        }
+      }
+      if (s.polygonCount) rings(m, t, s.polyCoords.data, s.polyStarts.data, s.polygonCount)
+      if (s.pathCount) {
+        const h = layerPathHulls(s)
+        rings(m, t, h.coords.data, h.starts.data, s.pathCount)
+      }
+    }
+  }
+
+  /** A child smaller than a pixel: its box marks the pixel on each layer below it. */
+  const dot = (child: Cell, bb: BBox): void => {
+    for (const k of cellLayers(child)) if (want(k)) rasterBox(mask(k), view, bb[0], bb[1], bb[2], bb[3])
+  }
+
+  /**
+   * An array of members smaller than a pixel on a lattice along the axes: member (i, j)'s pixel columns depend
+   * on i only and its rows on j only (or the other way round), so the pixels the members mark one by one are
+   * all pairs of those columns and rows: O(columns + rows + pixels), however many members. False when the
+   * lattice is skewed (the members are then walked one by one).
+   */
+  const dots = (child: Cell, t: Affine, inst: Instance, cb: BBox): boolean => {
+    const a = inst.array!
+    const base = placementAffine(inst.placement)
+    const member = (i: number, j: number): Affine => ({ ...base, tx: base.tx + i * a.colX + j * a.rowX, ty: base.ty + i * a.colY + j * a.rowY })
+    const b0 = transformBBox(compose(t, member(0, 0)), cb)
+    const u = transformBBox(compose(t, member(Math.min(1, a.cols - 1), 0)), cb)
+    const v = transformBBox(compose(t, member(0, Math.min(1, a.rows - 1))), cb)
+    const ux = u[0] - b0[0], uy = u[1] - b0[1], vx = v[0] - b0[0], vy = v[1] - b0[1]
+    let xsOf: 'i' | 'j'
+    if (uy === 0 && vx === 0) xsOf = 'i'
+    else if (ux === 0 && vy === 0) xsOf = 'j'
+    else return false
+    const s = view.scale
+    const cols = new Uint8Array(view.width), rows = new Uint8Array(view.height)
+    const mark = (marks: Uint8Array, n: number, lo: number, hi: number, step: number, toPixel: (x: number) => number, flip: boolean): void => {
+      for (let q = 0; q < n; q++) {
+        let p0 = toPixel(lo + q * step), p1 = toPixel(hi + q * step)
+        if (flip) [p0, p1] = [p1, p0]
+        const [k0, k1] = span(p0, p1)
+        for (let k = Math.max(0, k0); k <= Math.min(marks.length - 1, k1); k++) marks[k] = 1
+      }
+    }
+    const px = (x: number): number => (x - view.l) * s
+    const py = (y: number): number => (view.t - y) * s
+    if (xsOf === 'i') {
+      mark(cols, a.cols, b0[0], b0[2], ux, px, false)
+      mark(rows, a.rows, b0[1], b0[3], vy, py, true)
+    } else {
+      mark(cols, a.rows, b0[0], b0[2], vx, px, false)
+      mark(rows, a.cols, b0[1], b0[3], uy, py, true)
+    }
+    const layers = [...cellLayers(child)].filter(want)
+    for (let j = 0; j < rows.length; j++) {
+      if (!rows[j]) continue
+      for (let i = 0; i < cols.length; i++) {
+        if (!cols[i]) continue
+        let e = i
+        while (e + 1 < cols.length && cols[e + 1]) e++
+        for (const k of layers) mask(k).fillPixels(i, j, e, j)
+        i = e
+      }
+    }
+    return true
+  }
+
+  /**
+   * A big array (more than MAX_MEMBERS_ONE_BY_ONE members) of members smaller than a pixel on a skewed lattice
+   * whose steps are shorter than a pixel: the members cover the parallelogram of their centres densely, which
+   * is drawn instead of each member (level of detail; other arrays are walked member by member, within the view).
+   */
+  const denseSkewed = (child: Cell, t: Affine, inst: Instance, cb: BBox): boolean => {
+    const a = inst.array!
+    if (a.cols * a.rows <= MAX_MEMBERS_ONE_BY_ONE) return false
+    const base = placementAffine(inst.placement)
+    const centre = (i: number, j: number): [number, number] => {
+      const bb = transformBBox(compose(t, { ...base, tx: base.tx + i * a.colX + j * a.rowX, ty: base.ty + i * a.colY + j * a.rowY }), cb)
+      return [(bb[0] + bb[2]) / 2, (bb[1] + bb[3]) / 2]
+    }
+    const p00 = centre(0, 0), p10 = centre(a.cols - 1, 0), p11 = centre(a.cols - 1, a.rows - 1), p01 = centre(0, a.rows - 1)
+    const step = (p: [number, number], q: [number, number], n: number): number => (n > 1 ? Math.hypot(q[0] - p[0], q[1] - p[1]) / (n - 1) : 0)
+    if (step(p00, p10, a.cols) >= pixel || step(p00, p01, a.rows) >= pixel) return false
+    const ring = [p00[0], p00[1], p10[0], p10[1], p11[0], p11[1], p01[0], p01[1]]
+    for (const k of cellLayers(child)) if (want(k)) rasterPolygon(mask(k), view, ring, 4)
+    return true
+  }
+
+  // depth first with an explicit stack (a hierarchy can be a million levels deep)
+  interface Frame {
+    cell: Cell
+    t: Affine
+    k: number
+    inst: Instance | null
+    base: Affine
+    cb: BBox
+    ranges: MemberRanges | null
+    i: number
+    j: number
+    jEnd: number
+  }
+  const frames: Frame[] = []
+  const push = (cell: Cell, t: Affine): void => {
+    shapes(cell, t)
+    frames.push({ cell, t, k: 0, inst: null, base: t, cb: viewBox, ranges: null, i: 0, j: 0, jEnd: -1 })
+  }
+  /** A member under ct: culled, drawn as a dot, or descended into (true). */
+  const visit = (child: Cell, ct: Affine, cb: BBox): boolean => {
+    const bb = transformBBox(ct, cb)
+    if (bb[2] < viewBox[0] || bb[0] > viewBox[2] || bb[3] < viewBox[1] || bb[1] > viewBox[3]) return false
+    if (bb[2] - bb[0] < pixel && bb[3] - bb[1] < pixel) {
+      dot(child, bb)
+      return false
+    }
+    push(child, ct)
+    return true
+  }
+  push(top, transform)
+  while (frames.length) {
+    const f = frames[frames.length - 1]!
+    const inst = f.inst
+    if (inst) {
+      // an array in progress: the members of column i that can be in view
+      const a = inst.array!
+      let descended = false
+      while (!descended && f.i < a.cols) {
+        if (f.j > f.jEnd) {
+          f.i++
+          if (f.i < a.cols) [f.j, f.jEnd] = f.ranges!.rows(f.i, a.rows)
+          continue
+        }
+        const i = f.i, j = f.j++
+        const mt = { ...f.base, tx: f.base.tx + i * a.colX + j * a.rowX, ty: f.base.ty + i * a.colY + j * a.rowY }
+        descended = visit(inst.cell, compose(f.t, mt), f.cb)
+      }
+      if (!descended) f.inst = null
+      continue
+    }
+    const insts = f.cell.instances
+    if (f.k >= insts.length) {
+      frames.pop()
+      continue
+    }
+    const next = insts[f.k++]!
+    const cb = cellBBox(next.cell)
+    if (!cb) continue
+    const base = placementAffine(next.placement)
+    const a = next.array
+    if (!a) {
+      visit(next.cell, compose(f.t, base), cb)
+      continue
+    }
+    const b0 = transformBBox(compose(f.t, base), cb)
+    if (b0[2] - b0[0] < pixel && b0[3] - b0[1] < pixel && (dots(next.cell, f.t, next, cb) || denseSkewed(next.cell, f.t, next, cb))) continue
+    f.inst = next
+    f.base = base
+    f.cb = cb
+    f.ranges = new MemberRanges(f.t, a, b0, viewBox)
+    f.i = 0
+    ;[f.j, f.jEnd] = f.ranges.rows(0, a.rows)
+  }
+
   return masks
 }
 
@@ -203,7 +345,9 @@ export function paintLayer(img: Image, m: Mask, style: { fill: RGB; frame: RGB; 
 
 /** Text labels at their anchors (no rotation or size: a marker of where the label is and what it says). */
 function drawLabels(img: Image, top: Cell, view: View, styles: LayerStyles, want: (k: LayerKey) => boolean): void {
-  const walk = (cell: Cell, t: Affine): void => {
+  // labels are drawn up to 200 pixels right of their anchor and 10 above: cells further out are skipped
+  const reach: BBox = [view.l - 200 / view.scale, view.b - 10 / view.scale, view.r + 10 / view.scale, view.t + 10 / view.scale]
+  const labels = (cell: Cell, t: Affine): void => {
     for (const tx of cell.texts) {
       const st = styles.get(tx.layer)
       if (!st.visible || !want(tx.layer)) continue
@@ -217,19 +361,45 @@ function drawLabels(img: Image, top: Cell, view: View, styles: LayerStyles, want
       }
       drawText(img, i + 4, j - 3, tx.text, st.frame)
     }
-    for (const inst of cell.instances) {
-      if (!hasTexts(inst.cell)) continue
-      forEachMember(inst, (mt) => walk(inst.cell, compose(t, mt)))
+  }
+  // depth first in stored order with an explicit stack; members whose box (anchors included) is out of reach
+  // are skipped, so a huge array costs what is in view
+  const frames: Array<{ cell: Cell; t: Affine; k: number; members: Affine[]; m: number }> = []
+  labels(top, IDENTITY)
+  frames.push({ cell: top, t: IDENTITY, k: 0, members: [], m: 0 })
+  while (frames.length) {
+    const f = frames[frames.length - 1]!
+    if (f.m < f.members.length) {
+      const inst = f.cell.instances[f.k - 1]!
+      const ct = compose(f.t, f.members[f.m++]!)
+      labels(inst.cell, ct)
+      frames.push({ cell: inst.cell, t: ct, k: 0, members: [], m: 0 })
+      continue
+    }
+    if (f.k >= f.cell.instances.length) {
+      frames.pop()
+      continue
+    }
+    const inst = f.cell.instances[f.k++]!
+    f.members = []
+    f.m = 0
+    if (flatTextCount(inst.cell) === 0) continue
+    const cb = cellBBox(inst.cell)!
+    const base = placementAffine(inst.placement)
+    const a = inst.array
+    if (!a) {
+      f.members.push(base)
+      continue
+    }
+    const ranges = new MemberRanges(f.t, a, transformBBox(compose(f.t, base), cb), reach)
+    for (let i = 0; i < a.cols; i++) {
+      const [j0, j1] = ranges.rows(i, a.rows)
+      for (let j = j0; j <= j1; j++) {
+        const mt = { ...base, tx: base.tx + i * a.colX + j * a.rowX, ty: base.ty + i * a.colY + j * a.rowY }
+        if (bboxTouches(transformBBox(compose(f.t, mt), cb), reach)) f.members.push(mt)
+      }
     }
   }
-  walk(top, IDENTITY)
-}
-
-const textMemo = new WeakMap<Cell, boolean>()
-function hasTexts(c: Cell): boolean {
-  let r = textMemo.get(c)
-  if (r === undefined) textMemo.set(c, (r = c.texts.length > 0 || c.instances.some((i) => hasTexts(i.cell))))
-  return r
 }
 
 function setPixel(img: Image, i: number, j: number, c: RGB): void {
