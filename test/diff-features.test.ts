@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { diffCommand } from '../src/cli/diff.js'
 import { DiffError, diffLayouts, writeXorGds, xorLayout } from '../src/diff/index.js'
-import { Layout, readLayout } from '../src/layout/index.js'
+import { Layout, readLayout, writeLayout } from '../src/layout/index.js'
 import { FIXTURES } from './helpers/corpus.js'
 
 const pair = (name: string): [Layout, Layout] => [
@@ -167,5 +168,103 @@ describe('what is compared', () => {
     expect(result.comparedCells).toEqual(['TOP', 'leafA', 'mid'])
     expect(result.layers['1/0']!.xorArea).toBe(100)
     expect(result.layers['2/0']!.method).toBe('identical')
+  })
+})
+
+describe('changed-cells report: geometry that moved to another layer differs on both layers', () => {
+  /** TOP with a fixed box on 1/0 and a box on `layer`/0 (and, with `extra`, one more on 100/0). */
+  const flat = (layer: number, extra = false): Layout => {
+    const ly = new Layout()
+    const top = ly.newCell('TOP').addBox(1, 0, 0, 5000, 5000).addBox({ layer, datatype: 0 }, 0, 0, 1000, 1000)
+    if (extra) top.addBox({ layer: 100, datatype: 0 }, 2000, 2000, 3000, 3000)
+    return ly
+  }
+  /** TOP places CHILD twice; CHILD's box is on `layer`/0; with `both`, another cell has 40/0 and 42/0 on both sides. */
+  const hier = (layer: number, both: boolean, extra = false): Layout => {
+    const ly = new Layout()
+    const child = ly.newCell('CHILD').addBox(1, 0, 0, 100, 100).addBox({ layer, datatype: 0 }, 0, 0, 50, 50)
+    if (extra) child.addBox({ layer: 100, datatype: 0 }, 60, 60, 90, 90)
+    const top = ly.newCell('TOP')
+    top.place(child, { x: 0, y: 0 })
+    top.place(child, { x: 1000, y: 0, rotation: 90 })
+    if (both) {
+      const other = ly.newCell('OTHER').addBox({ layer: 40, datatype: 0 }, 0, 0, 10, 10).addBox({ layer: 42, datatype: 0 }, 0, 0, 10, 10)
+      top.place(other, { x: 5000, y: 5000 })
+    }
+    return ly
+  }
+  const differing = (r: { layers: Record<string, { layer: string; xorAreaExact: string }> }): string[] =>
+    Object.values(r.layers).filter((l) => l.xorAreaExact !== '0').map((l) => l.layer)
+
+  test('a box moved from 40/0 to 42/0 in the top cell: TOP changed on 40/0 and 42/0, with any pruning option', async () => {
+    for (const o of [{}, { areas: true }, { prune: false }, { tolerance: 0.0001 }]) {
+      const { result } = await diffLayouts(flat(40), flat(42), o)
+      expect(differing(result), JSON.stringify(o)).toEqual(['40/0', '42/0'])
+      expect(result.changedCells!.changed, JSON.stringify(o)).toEqual([{ name: 'TOP', layers: ['40/0', '42/0'], self: true, texts: false }])
+    }
+  })
+
+  test('the CLI says which layers changed, never "no geometry change", when geometry moved layer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'laytest-layer-move-'))
+    const files = (name: string, a: Layout, b: Layout): [string, string] => {
+      const fa = join(dir, `${name}-a.gds`), fb = join(dir, `${name}-b.gds`)
+      writeFileSync(fa, writeLayout(a))
+      writeFileSync(fb, writeLayout(b))
+      return [fa, fb]
+    }
+    const top = await diffCommand(...files('flat', flat(40), flat(42)), { json: false, cache: false })
+    expect(top.equal).toBe(false)
+    expect(top.text).not.toMatch(/no geometry change/)
+    expect(top.text).toMatch(/changed +TOP: layers 40\/0 42\/0 \(own content\)/)
+    const child = await diffCommand(...files('hier', hier(40, false), hier(42, false)), { json: false, cache: false })
+    expect(child.text).not.toMatch(/no geometry change/)
+    expect(child.text).toMatch(/changed +CHILD: layers 40\/0 42\/0 \(own content\)/)
+    expect(child.text).toMatch(/changed +TOP: layers 40\/0 42\/0 \(through children\)/)
+  })
+
+  test('a shape moved to another layer inside a child cell: the child and its parent changed on both layers', async () => {
+    // both: 40/0 and 42/0 exist on both sides (the XOR prunes them); else each is on one side only
+    for (const both of [false, true]) {
+      const { result } = await diffLayouts(hier(40, both), hier(42, both))
+      expect(differing(result), `both=${both}`).toEqual(['40/0', '42/0'])
+      expect(result.changedCells!.changed, `both=${both}`).toEqual([
+        { name: 'CHILD', layers: ['40/0', '42/0'], self: true, texts: false },
+        { name: 'TOP', layers: ['40/0', '42/0'], self: false, texts: false },
+      ])
+      expect(result.changedCells!.identical).toEqual(both ? ['OTHER'] : [])
+    }
+  })
+
+  test('a layer only in B, or only in A: a geometry change on that layer', async () => {
+    for (const [a, b] of [[flat(40), flat(40, true)], [flat(40, true), flat(40)]] as const) {
+      const { result } = await diffLayouts(a, b)
+      expect(differing(result)).toEqual(['100/0'])
+      expect(result.changedCells!.changed).toEqual([{ name: 'TOP', layers: ['100/0'], self: true, texts: false }])
+    }
+    const { result } = await diffLayouts(hier(40, true), hier(40, true, true))
+    expect(differing(result)).toEqual(['100/0'])
+    expect(result.changedCells!.changed).toEqual([
+      { name: 'CHILD', layers: ['100/0'], self: true, texts: false },
+      { name: 'TOP', layers: ['100/0'], self: false, texts: false },
+    ])
+  })
+
+  test('only compared layers are named: include, exclude and map', async () => {
+    const report = async (o: Parameters<typeof diffLayouts>[2]): Promise<{ layers: string[]; differing: string[] }> => {
+      const { result } = await diffLayouts(flat(40), flat(42), o)
+      const changed = result.changedCells!.changed
+      expect(changed.map((c) => c.name)).toEqual(['TOP'])
+      return { layers: changed[0]!.layers, differing: differing(result) }
+    }
+    expect(await report({ layers: { exclude: ['42/0'] } })).toEqual({ layers: ['40/0'], differing: ['40/0'] })
+    expect(await report({ layers: { include: ['1/0', '42/0'] } })).toEqual({ layers: ['42/0'], differing: ['42/0'] })
+    // mapped onto one layer the geometry is the same: no layer differs, in the XOR or in the report
+    expect(await report({ layers: { map: { '40/0': '42/0' } } })).toEqual({ layers: [], differing: [] })
+    // mapped, but moved as well: the mapped layer differs
+    const moved = flat(42)
+    moved.getCell('TOP')!.addBox({ layer: 42, datatype: 0 }, 4000, 0, 4100, 100)
+    const { result } = await diffLayouts(flat(40), moved, { layers: { map: { '40/0': '42/0' } } })
+    expect(differing(result)).toEqual(['42/0'])
+    expect(result.changedCells!.changed).toEqual([{ name: 'TOP', layers: ['42/0'], self: true, texts: false }])
   })
 })

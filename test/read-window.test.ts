@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
+import { runs } from './helpers/seed.js'
 import { describe, expect, it } from 'vitest'
 import { GdsError, Layout, cellHashes, layerKey, readLayout, writeLayout } from '../src/index.js'
 import { IntBuf } from '../src/layout/intbuf.js'
@@ -199,7 +200,7 @@ describe('compressRing', () => {
         expect([out.data[0], out.data[1]]).toEqual([9, 9])
         expect(got).toEqual(referenceRing(ring))
       }),
-      { numRuns: 3000 },
+      { numRuns: runs(3000) },
     )
   })
 })

@@ -1,4 +1,5 @@
 import fc from 'fast-check'
+import { runs } from './helpers/seed.js'
 import { describe, expect, it } from 'vitest'
 import { GdsError, readLayout } from '../src/index.js'
 import { dumpLayout } from './helpers/structural.js'
@@ -74,7 +75,7 @@ describe('the fast path for plain elements equals the general path', () => {
           library(struct('A', ...a.map((e) => encode(e, standard))), struct('B', ...b.map((e) => encode(e, standard))))
         expect(dumpLayout(readLayout(file(true)))).toEqual(dumpLayout(readLayout(file(false))))
       }),
-      { numRuns: 400 },
+      { numRuns: runs(400) },
     )
   })
 
@@ -85,7 +86,7 @@ describe('the fast path for plain elements equals the general path', () => {
         const general = library(struct('A', ...els.map(([e]) => encode(e, false))))
         expect(dumpLayout(readLayout(mixed))).toEqual(dumpLayout(readLayout(general)))
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     )
   })
 

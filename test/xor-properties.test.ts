@@ -1,4 +1,5 @@
 import fc from 'fast-check'
+import { runs } from './helpers/seed.js'
 import { describe, expect, test } from 'vitest'
 import { booleanOps } from '../src/diff/clipper.js'
 import { diffLayouts, type DiffOptions } from '../src/diff/index.js'
@@ -93,7 +94,7 @@ describe('XOR identities (fast-check)', () => {
         const got = (await xorAreas(layoutOf(sa), layoutOf(sb)))['1/0'] ?? '0'
         expect(BigInt(Math.round(Number(got) * 8))).toBe(x)
       }),
-      { numRuns: 150 },
+      { numRuns: runs(150) },
     )
   })
 
@@ -102,7 +103,7 @@ describe('XOR identities (fast-check)', () => {
       fc.asyncProperty(anySet, anySet, async (sa, sb) => {
         expect(await xorAreas(layoutOf(sa), layoutOf(sb))).toEqual(await xorAreas(layoutOf(sb), layoutOf(sa)))
       }),
-      { numRuns: 100 },
+      { numRuns: runs(100) },
     )
   })
 
@@ -113,7 +114,7 @@ describe('XOR identities (fast-check)', () => {
         for (const l of Object.values(result.layers)) expect(l.xorAreaExact, l.layer).toBe('0')
         expect(result.equal).toBe(true)
       }),
-      { numRuns: 150 },
+      { numRuns: runs(150) },
     )
   })
 })
@@ -199,7 +200,7 @@ describe('pruning and tiling never change the result (fast-check)', () => {
         expect(pruned).toEqual(plain)
         expect(tiled).toEqual(plain)
       }),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     )
   })
 })

@@ -13,7 +13,8 @@ import { join, resolve } from 'node:path'
  * entries (hits refresh the file's mtime).
  */
 
-export const CACHE_FORMAT_VERSION = 1
+/** 2: verdicts of the exact XOR (results of version 1 could hold a false EQUAL for non-Manhattan edits). */
+export const CACHE_FORMAT_VERSION = 2
 /** laytest's version: part of every result key (another laytest may compute other results). */
 export const LAYTEST_VERSION = laytestVersion()
 

@@ -3,9 +3,9 @@ import type { Layout } from '../layout/layout.js'
 import { readLayouts } from '../layout/read-parallel.js'
 import { existsSync, mkdirSync } from 'node:fs'
 import { CACHE_FORMAT_VERSION, CacheStore, defaultCacheDir, LAYTEST_VERSION as VERSION } from '../cache/store.js'
-import { fileContentHash } from '../cache/keys.js'
+import { hashFile, unchangedSince, type FileHash } from '../cache/keys.js'
 import { basename, join } from 'node:path'
-import { writeFileAtomic } from '../layout/gdsio.js'
+import { readLayout, writeFileAtomic, type ReadLayoutOptions } from '../layout/gdsio.js'
 import { readLyp } from '../render/lyp.js'
 import { writeDiffImages, type DiffImages } from '../harness/artifacts.js'
 import { summaryText } from '../harness/summary.js'
@@ -26,6 +26,8 @@ export interface DiffCommandOptions extends DiffOptions {
   out?: string
   /** Use the session cache (default true; LAYTEST_CACHE=0 turns it off). */
   cache?: boolean
+  /** Keep referenced but undefined cells as empty cells (default: an error naming them). */
+  ghostCells?: boolean
 }
 
 export interface DiffCommandResult {
@@ -34,14 +36,29 @@ export interface DiffCommandResult {
 }
 
 /** Cache key of a diff result: both files' contents, the options that shape the result, laytest's version. */
-function resultCacheKey(store: CacheStore, fileA: string, fileB: string, o: DiffCommandOptions): string {
+function resultCacheKey(a: FileHash, b: FileHash, o: DiffCommandOptions): string {
   const relevant = {
     tolerance: o.tolerance, layers: o.layers, ignoreLabels: o.ignoreLabels, missingLayer: o.missingLayer, topA: o.topA, topB: o.topB,
     dbuRounding: o.dbuRounding, areas: o.areas, maxBoxes: o.maxBoxes, prune: o.prune, tileShapes: o.tileShapes,
+    ...(o.ghostCells ? { ghostCells: true } : {}),
   }
-  return `diff\0${VERSION}\0${CACHE_FORMAT_VERSION}\0${fileContentHash(store, fileA)}\0${fileContentHash(store, fileB)}\0${JSON.stringify(relevant)}`
+  return `diff\0${VERSION}\0${CACHE_FORMAT_VERSION}\0${a.hash}\0${b.hash}\0${JSON.stringify(relevant)}`
 }
 
+
+/**
+ * The two layouts for a comparison whose result may be cached: a file that was read to be hashed is parsed from
+ * exactly those bytes (one read, whatever happens to the file meanwhile); the others are read from their path.
+ */
+async function readHashed(files: [string, string], hashes: readonly [FileHash, FileHash], opts: ReadLayoutOptions): Promise<[Layout, Layout]> {
+  const byPath = files.filter((_, i) => !hashes[i]!.bytes)
+  const fromPath = byPath.length ? await readLayouts(byPath, opts) : []
+  const out = files.map((f, i) => {
+    const bytes = hashes[i]!.bytes
+    return bytes ? readLayout(bytes, { ...opts, file: f }) : fromPath.shift()!
+  })
+  return out as [Layout, Layout]
+}
 
 /** `laytest diff A B`: the text (or JSON) to print and the verdict. */
 export async function diffCommand(fileA: string, fileB: string, opts: DiffCommandOptions): Promise<DiffCommandResult> {
@@ -52,7 +69,8 @@ export async function diffCommand(fileA: string, fileB: string, opts: DiffComman
   // only inside a project (or with a session folder named): a diff run anywhere else leaves no build/ folder behind
   const inProject = !!process.env.LAYTEST_SESSION_DIR || existsSync('package.json') || existsSync(defaultCacheDir())
   const store = opts.cache !== false && process.env.LAYTEST_CACHE !== '0' && inProject && !artifacts && existsSync(fileA) && existsSync(fileB) ? new CacheStore() : null
-  const key = store ? resultCacheKey(store, fileA, fileB, opts) : null
+  const hashes = store ? [hashFile(store, fileA, { keepBytes: true }), hashFile(store, fileB, { keepBytes: true })] as const : null
+  const key = hashes ? resultCacheKey(hashes[0], hashes[1], opts) : null
   const hit = store && key ? store.getJson<DiffResult>(key) : null
   if (hit) {
     store!.recordStats()
@@ -60,7 +78,10 @@ export async function diffCommand(fileA: string, fileB: string, opts: DiffComman
     if (opts.json) return { text: JSON.stringify({ a: fileA, b: fileB, ...hit, cached: true }, null, 1) + '\n', equal: hit.equal }
     return { text: summaryText(fileA, fileB, hit, undefined, wall) + '(from the session cache: both files unchanged since they were compared)\n', equal: hit.equal }
   }
-  const [a, b] = (await readLayouts([fileA, fileB])) as [Layout, Layout]
+  const exact = hashes?.map((h) => !!h.bytes)
+  const readOpts: ReadLayoutOptions = { ghostCells: opts.ghostCells ? 'empty' : 'error' }
+  const [a, b] = hashes ? await readHashed([fileA, fileB], hashes, readOpts) : ((await readLayouts([fileA, fileB], readOpts)) as [Layout, Layout])
+  for (const h of hashes ?? []) delete h.bytes
   const read = performance.now() - t0
   // a progress line on a terminal; nothing when piped
   const tty = process.stderr.isTTY && !opts.json
@@ -70,8 +91,10 @@ export async function diffCommand(fileA: string, fileB: string, opts: DiffComman
   if (tty) process.stderr.write('\r\x1b[K')
   if (output) await writeXorGds(outcome, output, { inputs: !!opts.withInputs })
   if (opts.out) writeFileAtomic(join(opts.out, 'report.json'), JSON.stringify(outcome.result, null, 1) + '\n')
-  if (store && key) {
-    store.putJson(key, outcome.result)
+  if (store && key && hashes) {
+    // the result is stored under the hashes only when it was computed from exactly those contents: bytes that
+    // were hashed and parsed, or a file provably not written since it was hashed (see src/cache/keys.ts)
+    if (hashes.every((h, i) => exact![i] || unchangedSince(h))) store.putJson(key, outcome.result)
     store.recordStats()
   }
   let images: DiffImages | null = null

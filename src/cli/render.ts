@@ -11,11 +11,13 @@ export interface RenderCommandOptions {
   window?: [number, number, number, number]
   background?: string
   texts?: boolean
+  /** Keep referenced but undefined cells as empty cells (default: an error naming them). */
+  ghostCells?: boolean
 }
 
 /** `laytest render FILE -o OUT.png`: one line saying what was drawn. */
 export function renderCommand(file: string, out: string, opts: RenderCommandOptions): string {
-  const layout = readLayout(file)
+  const layout = readLayout(file, { ghostCells: opts.ghostCells ? 'empty' : 'error' })
   const dbu = layout.dbu
   const styles = opts.lyp ? readLyp(opts.lyp) : undefined
   const window = opts.window ? (opts.window.map((v) => v / dbu) as [number, number, number, number]) : undefined

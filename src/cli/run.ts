@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { GdsError } from '../gds/errors.js'
+import { oneLineMessage } from '../gds/names.js'
 import { DiffError } from '../diff/index.js'
 import { LypError } from '../render/lyp.js'
 import { diffCommand } from './diff.js'
@@ -51,6 +52,7 @@ commands:
                                        it against empty and report "only in")
       --areas                          also report each side's merged area per layer (compares in full)
       --dbu-rounding                   allow dbus that are not integer multiples (rounds, like KLayout)
+      --ghost-cells                    keep referenced but undefined cells as empty cells (as KLayout does)
       -o, --output FILE                write the XOR as GDS (one layer per input layer)
       --with-inputs                    with -o: also A and B on layers L+1000 and L+2000
       --workers N                      threads for large XORs (default: every core, at most 4; 0: none)
@@ -68,6 +70,7 @@ commands:
       --window=l,b,r,t                 window in micrometres (default: the cell's box with a margin)
       --background #rrggbb             background colour (default #ffffff)
       --texts                          draw text labels (built-in bitmap font)
+      --ghost-cells                    keep referenced but undefined cells as empty cells
   cache stats|clear|prune [--json]     the session cache (build/session/laytest): entries, size, hits and
                                        misses of the last run; clear it; evict down to the size cap
       --dir D, --max-bytes N           another cache folder (or LAYTEST_SESSION_DIR); the cap for prune
@@ -107,6 +110,7 @@ export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands)
             'dbu-rounding': { type: 'boolean' }, output: { type: 'string', short: 'o' }, 'with-inputs': { type: 'boolean' },
             workers: { type: 'string' }, images: { type: 'string' }, out: { type: 'string' }, 'open-diff': { type: 'boolean' }, 'no-cache': { type: 'boolean' },
             viewer: { type: 'string' }, name: { type: 'string' }, size: { type: 'string' }, lyp: { type: 'string' },
+            'ghost-cells': { type: 'boolean' },
           },
         })
         if (positionals.length !== 2) throw new UsageError('diff takes two files: laytest diff A B')
@@ -133,6 +137,7 @@ export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands)
           ignoreLabels: !values.labels, missingLayer: ml as 'empty' | 'error' | undefined, areas: !!values.areas,
           dbuRounding: !!values['dbu-rounding'], output: values.output, withInputs: !!values['with-inputs'], workers,
           images: values.images, out: values.out, name: values.name, size: parseSize(values.size), lyp: values.lyp, cache: !values['no-cache'],
+          ghostCells: !!values['ghost-cells'],
         })
         io.stdout.write(res.text)
         if (values['open-diff'] && !res.equal) {
@@ -187,6 +192,7 @@ export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands)
           options: {
             output: { type: 'string', short: 'o' }, cell: { type: 'string' }, size: { type: 'string' }, lyp: { type: 'string' },
             window: { type: 'string' }, background: { type: 'string' }, texts: { type: 'boolean' },
+            'ghost-cells': { type: 'boolean' },
           },
         })
         if (positionals.length !== 1) throw new UsageError('render takes exactly one FILE')
@@ -202,6 +208,7 @@ export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands)
         if (values.background !== undefined && !/^#?[0-9a-f]{6}$/i.test(values.background)) throw new UsageError(`--background wants #rrggbb (got "${values.background}")`)
         io.stdout.write(renderCommand(positionals[0]!, values.output, {
           cell: values.cell, size: parseSize(values.size), lyp: values.lyp, window, background: values.background, texts: !!values.texts,
+          ghostCells: !!values['ghost-cells'],
         }))
         return EXIT_OK
       }
@@ -215,7 +222,7 @@ export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands)
         throw new UsageError(`unknown command "${cmd}" (try: laytest help)`)
     }
   } catch (e) {
-    io.stderr.write(`laytest: ${oneLine(e)}\n`)
+    io.stderr.write(`laytest: ${oneLineMessage(oneLine(e))}\n`)
     return EXIT_ERROR
   }
 }
@@ -227,8 +234,13 @@ function parseSize(v: string | undefined): number | undefined {
   return n
 }
 
+/** An error as the one line printed after "laytest: " (escaped and bounded by the caller, see names.ts). */
 function oneLine(e: unknown): string {
   if (e instanceof GdsError || e instanceof UsageError || e instanceof DiffError || e instanceof LypError) return e.message
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    // no traversal in laytest recurses on the hierarchy; should something still run out of stack, say so plainly
+    return `the input is nested too deeply for this machine's stack (${e.message}); please report it`
+  }
   if (e instanceof Error && String((e as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_')) return e.message.replace(/\s*\n\s*/g, ' ')
   if (e instanceof Error) return `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`.split('\n')[0]!
   return String(e)

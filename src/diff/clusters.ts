@@ -5,7 +5,7 @@ import type { RingSet } from './rings.js'
 /*
  * Difference clusters: the XOR's polygons after stitching the pieces that tile and window borders cut apart.
  * Within one tile Clipper already returns merged polygons (outer rings; holes are not counted, as KLayout counts
- * a polygon with holes once). A piece touching its tile's border is joined with every other border piece whose
+ * a polygon with holes once), and the exact sweep its connected pieces (engine.ts). A piece touching its tile's border is joined with every other border piece whose
  * box touches its box: exact for Manhattan results, and for others it can only join too much, never split.
  * Pieces inside their tile are complete polygons: they are only counted, and the largest kept for reporting.
  */
@@ -33,18 +33,27 @@ export class ClusterCollector {
       const a = rs.ringArea2(i)
       if (a <= 0) continue
       const [l, b, r, t] = rs.ringBox(i)
-      const L = Math.floor(l / 2), B = Math.floor(b / 2), R = Math.ceil(r / 2), T = Math.ceil(t / 2)
-      if (l <= tile[0] || b <= tile[1] || r >= tile[2] || t >= tile[3]) {
-        if (4 * this.nBorder + 4 > this.border.length) {
-          const n = new Float64Array(this.border.length * 2)
-          n.set(this.border)
-          this.border = n
-        }
-        this.border.set([L, B, R, T], 4 * this.nBorder++)
-      } else {
-        this.inner++
-        this.top.offer(L, B, R, T)
+      this.piece(l, b, r, t, tile)
+    }
+  }
+
+  /** Adds the boxes (doubled units, 4 numbers each) of a tile's connected XOR pieces, cut to `tile`. */
+  addBoxes(boxes: Float64Array, tile: BBox): void {
+    for (let k = 0; k < boxes.length; k += 4) this.piece(boxes[k]!, boxes[k + 1]!, boxes[k + 2]!, boxes[k + 3]!, tile)
+  }
+
+  private piece(l: number, b: number, r: number, t: number, tile: BBox): void {
+    const L = Math.floor(l / 2), B = Math.floor(b / 2), R = Math.ceil(r / 2), T = Math.ceil(t / 2)
+    if (l <= tile[0] || b <= tile[1] || r >= tile[2] || t >= tile[3]) {
+      if (4 * this.nBorder + 4 > this.border.length) {
+        const n = new Float64Array(this.border.length * 2)
+        n.set(this.border)
+        this.border = n
       }
+      this.border.set([L, B, R, T], 4 * this.nBorder++)
+    } else {
+      this.inner++
+      this.top.offer(L, B, R, T)
     }
   }
 

@@ -1,3 +1,4 @@
+import { count, oneLineMessage, showName, showNames } from '../gds/names.js'
 import { CONTEXT_INFO_CELL } from '../layout/gdsio.js'
 import type { BBox } from '../layout/bbox.js'
 import { cellLayers } from '../layout/extent.js'
@@ -11,7 +12,8 @@ import { TileRunner } from './parallel.js'
 import { tileJobs, TILE_TARGET, type TileJob, type TileResult } from './engine.js'
 import { gatherRings, sideOf } from './gather.js'
 import { diffLabels, type LabelDiff } from './labels.js'
-import { AreaSum, areaDecimal, areaTruncated, RingSet } from './rings.js'
+import { ExactSum, microDecimal } from './exact-sum.js'
+import { AreaSum, RingSet } from './rings.js'
 import { DirtyWindowFinder, mergeWindows } from './windows.js'
 
 export interface LayerSelection {
@@ -59,19 +61,20 @@ export interface DiffOptions {
 export interface LayerDiff {
   /** "L/D" */
   layer: string
+  /** The XOR is not empty: the layer differs (decided exactly, whatever its area). */
+  differs: boolean
   /**
-   * XOR area in dbu^2 of the comparison grid, truncated to an integer as KLayout reports areas (a double: above
-   * 2^53 see xorAreaExact).
+   * XOR area in dbu^2 of the comparison grid: the exact area (a rational where non-Manhattan edges cross),
+   * rounded to the nearest multiple of 10^-6 dbu^2 (ties to even); an area below that is given to the first
+   * significant digits instead (10^-12, 10^-18, ...), so a non-empty XOR never reports 0. Identical for A⊕B and
+   * B⊕A, any tiling, worker count or run. Integers (and exact) for Manhattan geometry.
    */
   xorArea: number
-  /**
-   * The exact area as a decimal string: areas can exceed 2^53, and crossings of non-Manhattan edges give
-   * fractions (computed on a half-dbu grid, so multiples of 1/8).
-   */
+  /** The same value as a decimal string (areas can exceed 2^53). */
   xorAreaExact: string
   /** Polygons of the XOR (difference clusters after stitching tile borders; a polygon with holes counts once). */
   polygons: number
-  /** Merged area of A / B on the layer in dbu^2 (only with the `areas` option, else null). */
+  /** Merged area of A / B on the layer in dbu^2, rounded as xorArea (only with the `areas` option, else null). */
   aArea: number | null
   bArea: number | null
   /** The layer has geometry on one side only. */
@@ -128,7 +131,7 @@ export class DiffError extends Error {
     message: string,
     readonly code: 'top' | 'dbu' | 'missing-layer' | 'option',
   ) {
-    super(message)
+    super(oneLineMessage(message))
     this.name = 'DiffError'
   }
 }
@@ -138,13 +141,13 @@ function pickTops(layout: Layout, want: string | string[] | undefined, side: 'A'
     const tops = layout.topCells().filter((c) => c.name !== CONTEXT_INFO_CELL)
     if (tops.length === 1) return tops
     if (tops.length === 0) throw new DiffError(`layout ${side} has no top cell`, 'top')
-    throw new DiffError(`layout ${side} has ${tops.length} top cells (${tops.map((c) => c.name).join(', ')}); choose with top${side}`, 'top')
+    throw new DiffError(`layout ${side} has ${count(tops.length)} top cells (${showNames(tops.map((c) => c.name))}); choose with top${side} (--top-${side.toLowerCase()})`, 'top')
   }
   const names = typeof want === 'string' ? [want] : want
   if (names.length === 0) throw new DiffError(`top${side} is an empty list`, 'option')
   return names.map((n) => {
     const c = layout.getCell(n)
-    if (!c) throw new DiffError(`layout ${side} has no cell named ${n}`, 'top')
+    if (!c) throw new DiffError(`layout ${side} has no cell named ${showName(n)}`, 'top')
     return c
   })
 }
@@ -217,7 +220,7 @@ export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}):
       throw new DiffError(`layer ${layerName(key)} has geometry only in ${onlyIn.toUpperCase()}`, 'missing-layer')
     }
     const entry: LayerDiff = {
-      layer: layerName(key), xorArea: 0, xorAreaExact: '0', polygons: 0, aArea: null, bArea: null, onlyIn,
+      layer: layerName(key), differs: false, xorArea: 0, xorAreaExact: '0', polygons: 0, aArea: null, bArea: null, onlyIn,
       sliverOnly: false, bboxes: [], method: 'identical', windows: 0, tiles: 0, threads: 0,
     }
     layers[entry.layer] = entry
@@ -271,15 +274,16 @@ export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}):
     t = now()
     const summary = summarize(results, maxBoxes)
     timings.summary += now() - t
-    entry.xorArea = Number(areaTruncated(summary.area8))
-    entry.xorAreaExact = areaDecimal(summary.area8)
+    entry.differs = summary.nonEmpty
+    entry.xorAreaExact = dbuArea(summary.area, summary.nonEmpty)
+    entry.xorArea = Number(entry.xorAreaExact)
     entry.polygons = summary.polygons
     entry.bboxes = summary.boxes
     if (opts.areas) {
-      entry.aArea = Number(summary.aArea8) / 8
-      entry.bArea = Number(summary.bArea8) / 8
+      entry.aArea = Number(dbuArea(summary.aArea, true))
+      entry.bArea = Number(dbuArea(summary.bArea, true))
     }
-    if (summary.area8 !== 0n) {
+    if (summary.nonEmpty) {
       if (tolDbu > 0 && summary.afterTolerance8 === 0n) entry.sliverOnly = true
       else equal = false
     }
@@ -302,7 +306,7 @@ export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}):
   }
   t = now()
   const cells = sa === 1 && sb === 1
-    ? changedCells(topsA, topsB, textStructure, (x, y) => [...finders].filter(([, f]) => f.cellPair(x, y).length > 0).map(([k]) => layerName(k)))
+    ? changedCells(topsA, topsB, textStructure, { plan, finders })
     : null
   timings.cells = now() - t
   timings.total = now() - t0
@@ -368,28 +372,52 @@ function ringsBox(a: RingSet, b: RingSet): BBox | null {
 }
 
 interface Summary {
-  /** Area x 8 (twice the area in doubled units). */
-  area8: bigint
+  /** Exact areas in doubled units squared. */
+  area: ExactSum
+  nonEmpty: boolean
+  /** Area x 8 after the tolerance opening (Clipper's, approximate near rounded crossings). */
   afterTolerance8: bigint
-  aArea8: bigint
-  bArea8: bigint
+  aArea: ExactSum
+  bArea: ExactSum
   polygons: number
   boxes: BBox[]
   xor: RingSet[]
 }
 
 function summarize(results: TileResult[], maxBoxes: number): Summary {
-  const area = new AreaSum(), after = new AreaSum(), aA = new AreaSum(), bA = new AreaSum()
+  const area = new ExactSum(), aA = new ExactSum(), bA = new ExactSum()
+  const after = new AreaSum()
+  let nonEmpty = false
   const clusters = new ClusterCollector(maxBoxes)
   const xor: RingSet[] = []
   for (const r of results) {
-    for (let i = 0; i < r.xor.count; i++) area.add(r.xor.ringArea2(i))
+    area.addSum(r.area)
+    if (r.nonEmpty) nonEmpty = true
     if (r.opened) for (let i = 0; i < r.opened.count; i++) after.add(r.opened.ringArea2(i))
-    if (r.a) for (let i = 0; i < r.a.count; i++) aA.add(r.a.ringArea2(i))
-    if (r.b) for (let i = 0; i < r.b.count; i++) bA.add(r.b.ringArea2(i))
-    clusters.add(r.xor, r.box)
+    if (r.aArea) aA.addSum(r.aArea)
+    if (r.bArea) bA.addSum(r.bArea)
+    if (r.clusters) clusters.addBoxes(r.clusters, r.box)
+    else clusters.add(r.xor, r.box)
     if (r.xor.count) xor.push(r.xor)
   }
   const c = clusters.result()
-  return { area8: area.value, afterTolerance8: after.value, aArea8: aA.value, bArea8: bA.value, polygons: c.count, boxes: c.boxes, xor }
+  return { area, nonEmpty, afterTolerance8: after.value, aArea: aA, bArea: bA, polygons: c.count, boxes: c.boxes, xor }
+}
+
+/**
+ * An exact area in doubled units squared as a decimal string of dbu^2: rounded to 10^-6 (ties to even); when a
+ * non-empty area rounds to 0 there, to the first 10^-12, 10^-18, ... that shows it.
+ */
+function dbuArea(sum: ExactSum, nonEmpty: boolean): string {
+  const v = sum.rounded(1000000n, 4n)
+  if (v !== 0n || !nonEmpty) return microDecimal(v)
+  for (let digits = 12n; digits <= 96n; digits += 6n) {
+    const unit = 10n ** digits
+    const f = sum.rounded(unit, 4n)
+    if (f !== 0n) {
+      const s = f.toString().padStart(Number(digits) + 1, '0')
+      return `${s.slice(0, -Number(digits))}.${s.slice(-Number(digits))}`.replace(/0+$/, '')
+    }
+  }
+  return '0'
 }

@@ -1,6 +1,8 @@
 import { KeyedBag } from '../layout/keyed-bag.js'
 import type { BBox } from '../layout/bbox.js'
 import type { BooleanOps } from './clipper.js'
+import { exactAreas, xorTable, type Regions } from './exact.js'
+import { ExactSum } from './exact-sum.js'
 import { RingSet } from './rings.js'
 
 /*
@@ -66,11 +68,28 @@ function upper(arr: number[], v: number): number {
 
 export interface TileResult {
   box: BBox
+  /**
+   * The XOR's polygons for drawing and writing (doubled units). Exact where the tile is Manhattan (Clipper's
+   * merged polygons); elsewhere the exact XOR's trapezoids with their corners rounded outwards to the dbu grid:
+   * never empty when the XOR is not.
+   */
   xor: RingSet
+  /**
+   * Where the XOR is trapezoids: its connected pieces' boxes (doubled units), 4 numbers each (the polygons of
+   * `xor` are then not merged, so they are not counted one by one).
+   */
+  clusters: Float64Array | null
   /** The XOR after the tolerance opening (null without tolerance). */
   opened: RingSet | null
-  a: RingSet | null
-  b: RingSet | null
+  /** The exact XOR area inside the tile (doubled units squared). */
+  area: ExactSum
+  /** The XOR is not empty (decided exactly). */
+  nonEmpty: boolean
+  /** With sideAreas: the exact merged areas of A and B inside the tile. */
+  aArea: ExactSum | null
+  bArea: ExactSum | null
+  /** Decided by the exact sweep (the tile has non-axis-parallel edges). */
+  swept: boolean
 }
 
 export interface TileOptions {
@@ -79,33 +98,195 @@ export interface TileOptions {
   tolerance?: number
 }
 
+const XOR_TABLE = xorTable()
+
 /**
- * XOR of one tile, inside the tile box; optionally the merged sides and the opened XOR too.
+ * XOR of one tile, inside the tile box; optionally the merged sides' areas and the opened XOR too.
+ *
+ * Clipper2 computes in exact integers, but it rounds the points where non-axis-parallel edges cross to the grid
+ * and drops thin triangles: a 1-dbu vertex move on a taper could XOR to nothing, and X xor X of dense
+ * non-Manhattan overlaps gave slivers (KLayout's t166 test data: 161 dbu^2 over 70k triangles). So Clipper
+ * decides only tiles whose edges are all axis-parallel (every crossing is a grid point there, and its results
+ * are exact); any other tile is decided, measured and drawn by the exact sweep (exact.ts) on the uncut rings,
+ * clipped to the tile exactly.
  *
  * Rings present identically on both sides (C) are taken out first: A = C + A', B = C + B', so
- * A xor B = (A' xor B') - C. Besides being less work, this keeps Clipper's rounding of crossing points away from
- * identical geometry: with dense non-Manhattan overlaps Clipper2 returns slivers for X xor X (KLayout's t166
- * test data: 161 dbu^2 over 70k triangles); here, where nothing differs, nothing is computed.
+ * A xor B = (A' xor B') - C: less work, and where nothing differs nothing is computed.
  */
 export function runTile(ops: BooleanOps, job: TileJob, opts: TileOptions = {}): TileResult {
   const sideAreas = !!opts.sideAreas
-  // (A and T) xor (B and T) = (A xor B) and T: cutting the inputs is cheaper than cutting the result
-  const A = clipInputs(ops, job.a, job.box), B = clipInputs(ops, job.b, job.box)
-  const { onlyA, onlyB, common } = splitCommon(A, B)
-  let xor: RingSet
-  if (onlyA.count === 0 && onlyB.count === 0) xor = new RingSet(8)
-  else {
-    xor = ops.xor(onlyA, onlyB)
-    if (xor.count && common.count) xor = ops.difference(xor, common)
-  }
-  return {
-    box: job.box,
-    xor,
+  const res: TileResult = { box: job.box, xor: EMPTY, clusters: null, opened: null, area: new ExactSum(), nonEmpty: false, aArea: null, bArea: null, swept: false }
+  if (axisParallel(job.a) && axisParallel(job.b)) {
+    // (A and T) xor (B and T) = (A xor B) and T: cutting the inputs is cheaper than cutting the result
+    const A = clipInputs(ops, job.a, job.box), B = clipInputs(ops, job.b, job.box)
+    const { onlyA, onlyB, common } = splitCommon(A, B)
+    if (onlyA.count || onlyB.count) {
+      res.xor = ops.xor(onlyA, onlyB)
+      if (res.xor.count && common.count) res.xor = ops.difference(res.xor, common)
+    }
+    res.area = ringsArea(res.xor)
+    res.nonEmpty = !ringsAreaZero(res.xor)
+    if (sideAreas) {
+      res.aArea = ringsArea(ops.union(A))
+      res.bArea = ringsArea(ops.union(B))
+    }
     // opening by tolerance/2 dbu = tolerance in doubled units
-    opened: opts.tolerance && xor.count ? ops.open(xor, opts.tolerance) : null,
-    a: sideAreas ? ops.union(A) : null,
-    b: sideAreas ? ops.union(B) : null,
+    if (opts.tolerance && res.xor.count) res.opened = ops.open(res.xor, opts.tolerance)
+  } else {
+    sweepTile(job, res, sideAreas)
+    // the trapezoids merged first: an opening of abutting pieces separately would erase wide regions
+    if (opts.tolerance && res.xor.count) res.opened = ops.open(ops.union(res.xor), opts.tolerance)
   }
+  return res
+}
+
+/** The exact sweep of a non-Manhattan tile: area, verdict, and the XOR's trapezoids and pieces into `res`. */
+function sweepTile(job: TileJob, res: TileResult, sideAreas: boolean): void {
+  res.swept = true
+  const split = splitCommon(job.a, job.b)
+  const bits = sideAreas ? 3 : 1
+  let box: BBox | null = job.box
+  if (!sideAreas) {
+    if (split.onlyA.count === 0 && split.onlyB.count === 0) box = null
+    else {
+      const d = differenceBox(split.onlyA, split.onlyB)
+      box = d === undefined ? job.box : d && intersectBox(job.box, d)
+    }
+  }
+  if (!box) return
+  const ex = exactAreas([split.onlyA, split.onlyB, split.common], { table: XOR_TABLE, bits, box, regions: true })
+  res.area = ex.areas[0]!
+  res.nonEmpty = ex.nonEmpty[0]!
+  if (sideAreas) {
+    res.aArea = ex.areas[1]!
+    res.bArea = ex.areas[2]!
+  }
+  if (res.nonEmpty) [res.xor, res.clusters] = drawRegions(ex.regions!)
+}
+
+/**
+ * The exact XOR's trapezoids as polygons, corners rounded outwards to the dbu grid (even doubled coordinates),
+ * and the boxes of its connected pieces.
+ */
+function drawRegions(R: Regions): [RingSet, Float64Array] {
+  const out = new RingSet(8 * R.count + 8)
+  const t = R.tz
+  const boxes = new Map<number, number[]>()
+  const pts: number[] = []
+  for (let i = 0; i < R.count; i++) {
+    const k = 6 * i
+    const x0 = t[k]!, x1 = t[k + 1]!
+    if (!(x1 > x0)) continue
+    const l = floorEven(x0), r = ceilEven(x1)
+    const b0 = floorEven(t[k + 2]!), b1 = floorEven(t[k + 3]!), t1 = ceilEven(t[k + 5]!), t0 = ceilEven(t[k + 4]!)
+    pts.length = 0
+    pts.push(l, b0, r, b1)
+    if (t1 !== b1) pts.push(r, t1)
+    if (t0 !== b0) pts.push(l, t0)
+    if (pts.length >= 6) out.addRaw(pts, 0, pts.length / 2)
+    const root = R.find(i)
+    const bb = boxes.get(root)
+    const lo = Math.min(b0, b1), hi = Math.max(t0, t1)
+    if (!bb) boxes.set(root, [l, lo, r, hi])
+    else {
+      if (l < bb[0]!) bb[0] = l
+      if (lo < bb[1]!) bb[1] = lo
+      if (r > bb[2]!) bb[2] = r
+      if (hi > bb[3]!) bb[3] = hi
+    }
+  }
+  const clusters = new Float64Array(4 * boxes.size)
+  let j = 0
+  for (const bb of boxes.values()) for (const v of bb) clusters[j++] = v
+  return [out, clusters]
+}
+
+const floorEven = (v: number): number => 2 * Math.floor(v / 2)
+const ceilEven = (v: number): number => 2 * Math.ceil(v / 2)
+
+/** Every edge of every ring is horizontal or vertical. */
+function axisParallel(rs: RingSet): boolean {
+  const d = rs.xy
+  for (let i = 0; i < rs.count; i++) {
+    const s = rs.starts[i]!, e = rs.starts[i + 1]!
+    let px = d[e - 2]!, py = d[e - 1]!
+    for (let k = s; k < e; k += 2) {
+      const x = d[k]!, y = d[k + 1]!
+      if (x !== px && y !== py) return false
+      px = x
+      py = y
+    }
+  }
+  return true
+}
+
+function ringsArea(rs: RingSet): ExactSum {
+  const s = new ExactSum()
+  for (let i = 0; i < rs.count; i++) {
+    const a = rs.ringArea2(i)
+    if (typeof a === 'bigint') s.addBig(a, 2n)
+    else s.add(a, 2)
+  }
+  return s
+}
+
+function ringsAreaZero(rs: RingSet): boolean {
+  let big = 0n, small = 0
+  for (let i = 0; i < rs.count; i++) {
+    const a = rs.ringArea2(i)
+    if (typeof a === 'bigint') big += a
+    else small += a
+  }
+  return big + BigInt(small) === 0n
+}
+
+function intersectBox(a: BBox, b: BBox): BBox | null {
+  const l = Math.max(a[0], b[0]), bt = Math.max(a[1], b[1]), r = Math.min(a[2], b[2]), t = Math.min(a[3], b[3])
+  return l < r && bt < t ? [l, bt, r, t] : null
+}
+
+/** Rings with more points than this make the sweep look for the edges that differ first. */
+const BIG_RING = 32
+
+/**
+ * Where A' xor B' can be non-empty, when the rings are big: the winding numbers of A' and B' differ only where
+ * the directed non-vertical edges that do not cancel between them (edges of A' minus edges of B') wind, which
+ * is inside those edges' bounding box. A 1-dbu vertex move on a 1000-vertex bend leaves 4 such edges. Returns
+ * undefined when the rings are small (not worth it), null when every edge cancels (nothing differs).
+ */
+function differenceBox(a: RingSet, b: RingSet): BBox | null | undefined {
+  let big = false
+  for (const rs of [a, b]) for (let i = 0; i < rs.count && !big; i++) if (rs.size(i) > BIG_RING) big = true
+  if (!big) return undefined
+  const net = new Map<string, number>()
+  const collect = (rs: RingSet, sign: number): void => {
+    const d = rs.xy
+    for (let i = 0; i < rs.count; i++) {
+      const s = rs.starts[i]!, e = rs.starts[i + 1]!
+      for (let k = s; k < e; k += 2) {
+        const n = k + 2 < e ? k + 2 : s
+        const ax = d[k]!, ay = d[k + 1]!, bx = d[n]!, by = d[n + 1]!
+        if (ax === bx) continue
+        const key = ax < bx ? `${ax},${ay},${bx},${by}` : `${bx},${by},${ax},${ay}`
+        const w = (ax < bx ? 1 : -1) * sign
+        const v = (net.get(key) ?? 0) + w
+        if (v) net.set(key, v)
+        else net.delete(key)
+      }
+    }
+  }
+  collect(a, 1)
+  collect(b, -1)
+  if (!net.size) return null
+  let l = Infinity, bt = Infinity, r = -Infinity, t = -Infinity
+  for (const key of net.keys()) {
+    const [x1, y1, x2, y2] = key.split(',').map(Number) as [number, number, number, number]
+    l = Math.min(l, x1)
+    r = Math.max(r, x2)
+    bt = Math.min(bt, y1, y2)
+    t = Math.max(t, y1, y2)
+  }
+  return [l, bt, r, t]
 }
 
 /**
@@ -182,6 +363,7 @@ export function splitCommon(a: RingSet, b: RingSet): { onlyA: RingSet; onlyB: Ri
   return { onlyA: onlyA ?? new RingSet(8), onlyB, common }
 }
 
+/** The empty set (never written to). */
 const EMPTY = new RingSet(8)
 
 function ringKey(rs: RingSet, i: number): number {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { BooleanOps } from './clipper.js'
 import { runTile, type TileJob, type TileOptions, type TileResult } from './engine.js'
+import { ExactSum, type WireSum } from './exact-sum.js'
 import { RingSet } from './rings.js'
 
 /*
@@ -44,9 +45,27 @@ export interface WireResult {
   id: number
   box: [number, number, number, number]
   xor: WireRings
+  clusters: Float64Array | null
   opened: WireRings | null
-  a: WireRings | null
-  b: WireRings | null
+  area: WireSum
+  nonEmpty: boolean
+  aArea: WireSum | null
+  bArea: WireSum | null
+  swept: boolean
+}
+
+export function resultToWire(id: number, r: TileResult): WireResult {
+  return {
+    id, box: r.box, xor: toWire(r.xor), clusters: r.clusters, opened: r.opened && toWire(r.opened), area: r.area.toWire(), nonEmpty: r.nonEmpty,
+    aArea: r.aArea && r.aArea.toWire(), bArea: r.bArea && r.bArea.toWire(), swept: r.swept,
+  }
+}
+
+export function resultFromWire(r: WireResult): TileResult {
+  return {
+    box: r.box, xor: fromWire(r.xor), clusters: r.clusters, opened: r.opened && fromWire(r.opened), area: ExactSum.fromWire(r.area), nonEmpty: r.nonEmpty,
+    aArea: r.aArea && ExactSum.fromWire(r.aArea), bArea: r.bArea && ExactSum.fromWire(r.bArea), swept: r.swept,
+  }
 }
 
 export function transferList(...rs: Array<WireRings | null>): ArrayBuffer[] {
@@ -100,9 +119,7 @@ export class TileRunner {
         w.removeAllListeners()
         w.on('error', reject)
         w.on('message', (r: WireResult) => {
-          results[r.id] = {
-            box: r.box, xor: fromWire(r.xor), opened: r.opened && fromWire(r.opened), a: r.a && fromWire(r.a), b: r.b && fromWire(r.b),
-          }
+          results[r.id] = resultFromWire(r)
           if (++done === jobs.length) resolve()
           else send(w)
         })

@@ -171,16 +171,3 @@ export class AreaSum {
     return this.small === 0 && this.big === 0n
   }
 }
-
-/** The exact area in dbu^2 from 8x its value, as a decimal string ("6975", "6975.5", "0.125"). */
-export function areaDecimal(area8: bigint): string {
-  const neg = area8 < 0n
-  const v = neg ? -area8 : area8
-  const frac = Number(v % 8n) / 8
-  return (neg ? '-' : '') + (v / 8n).toString() + (frac ? String(frac).slice(1) : '')
-}
-
-/** The area in dbu^2 truncated to an integer, from 8x its value (KLayout reports integer areas). */
-export function areaTruncated(area8: bigint): bigint {
-  return area8 / 8n
-}

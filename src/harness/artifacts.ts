@@ -55,7 +55,7 @@ export function writeDiffImages(dir: string, name: string, a: Layout, b: Layout,
   writePng(files.actual, actual)
   writePng(files.diff, pixels.diff)
   const marks = diffMarks(outcome)
-  const differing = Object.values(outcome.result.layers).filter((l) => l.xorAreaExact !== '0').map((l) => l.layer)
+  const differing = Object.values(outcome.result.layers).filter((l) => l.differs).map((l) => l.layer)
   // the XOR panel shows what pixels cannot: a 1-dbu change is invisible at fit zoom, its XOR mark is not
   writePng(files.composite, sideBySide([
     { image: expected, caption: 'expected' },

@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execa } from 'execa'
+import { GdsError } from '../gds/errors.js'
+import { sha256 } from '../cache/store.js'
 import { readLayout, writeLayout } from '../layout/gdsio.js'
 import { Layout } from '../layout/layout.js'
 
@@ -31,13 +33,18 @@ export interface ResolvedInput {
   bytes: Uint8Array
   /** Where it came from, for messages. */
   label: string
+  /**
+   * For a path: the SHA-256 of the file's bytes that were parsed (read once, so the hash is exactly of what is
+   * compared, whatever happens to the file meanwhile).
+   */
+  fileHash?: string
 }
 
 export async function resolveInput(input: LayoutInput, timeout = 120000): Promise<ResolvedInput> {
   if (input instanceof Layout) return { layout: input, bytes: writeLayout(input), label: `Layout ${input.name}` }
   if (typeof input === 'string') {
-    const layout = readLayout(input)
-    return { layout, bytes: writeLayout(layout), label: input }
+    const { layout, fileHash } = readHashed(input)
+    return { layout, bytes: writeLayout(layout), label: input, fileHash }
   }
   if (input instanceof Uint8Array) {
     const layout = readLayout(input, { file: '<bytes>' })
@@ -45,6 +52,17 @@ export async function resolveInput(input: LayoutInput, timeout = 120000): Promis
   }
   if (input && typeof input === 'object' && Array.isArray((input as GeneratorInput).command)) return runGenerator(input as GeneratorInput, timeout)
   throw new InputError('toMatchReference expects a GDS path, GDS bytes, a laytest Layout or { command: [...] }')
+}
+
+/** A GDS file read once: its layout and the SHA-256 of exactly the bytes parsed. */
+function readHashed(path: string): { layout: Layout; fileHash: string } {
+  let bytes: Uint8Array
+  try {
+    bytes = readFileSync(path)
+  } catch (e) {
+    throw new GdsError({ file: path, expected: `a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` })
+  }
+  return { layout: readLayout(bytes, { file: path }), fileHash: sha256(bytes) }
 }
 
 async function runGenerator(g: GeneratorInput, timeout: number): Promise<ResolvedInput> {

@@ -14,7 +14,7 @@ export function summaryText(fileA: string, fileB: string, r: DiffResult, output:
   lines.push(`grid: dbu ${r.dbu} um${r.tolerance ? `, tolerance ${r.tolerance} um` : ''}`)
   lines.push('')
   const all = Object.values(r.layers)
-  const differing = all.filter((l) => l.xorAreaExact !== '0' || l.sliverOnly)
+  const differing = all.filter((l) => l.differs || l.sliverOnly)
   if (differing.length === 0) {
     lines.push(`No differences found (${all.length} layer(s) compared, ${all.filter((l) => l.method === 'identical').length} with identical content, not XORed).`)
   } else {
