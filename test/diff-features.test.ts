@@ -96,11 +96,14 @@ describe('options', () => {
     expect((await diffLayouts(a, b, { dbuRounding: true })).result.equal).toBe(false)
   })
 
-  test('several top cells: an error unless chosen', async () => {
+  test('several top cells: compared pairwise by name, or as chosen', async () => {
     const [a, b] = pair('two_tops_second_differs')
-    const e = await diffError(diffLayouts(a, b))
+    const { result } = await diffLayouts(a, b)
+    expect(result.equal).toBe(false)
+    expect(result.tops!.map((t) => [t.name, t.equal])).toEqual([['A', false], ['X', true]])
+    const e = await diffError(diffLayouts(a, b, { topA: 'A' }))
     expect(e.code).toBe('top')
-    expect(e.message).toMatch(/2 top cells/)
+    expect(e.message).toMatch(/layout B has 2 top cells \(A, X\); name them with topB \(--top-b\) too/)
     expect((await diffLayouts(a, b, { topA: 'X', topB: 'X' })).result.equal).toBe(true)
     expect((await diffLayouts(a, b, { topA: 'A', topB: 'A' })).result.equal).toBe(false)
     expect((await diffError(diffLayouts(a, b, { topA: 'NOPE', topB: 'A' }))).message).toMatch(/no cell named NOPE/)

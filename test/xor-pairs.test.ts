@@ -60,6 +60,27 @@ describe.each(pairs.map((p) => [p.name, p] as const))('pair %s', (_name, pair) =
   })
 })
 
+describe.each(pairs.filter((p) => p.xor_per_top).map((p) => [p.name, p] as const))('pair %s, several top cells', (_name, pair) => {
+  test('without naming top cells: compared pairwise by name, per-top results as the oracle\'s', async () => {
+    const a = readLayout(pair.a), b = readLayout(pair.b)
+    const { result } = await diffLayouts(a, b)
+    expect(result.tops!.map((t) => t.name)).toEqual(Object.keys(pair.xor_per_top!).sort())
+    for (const t of result.tops!) {
+      const want = expected(pair.xor_per_top![t.name]!)
+      const got = Object.fromEntries(Object.entries(t.layers).map(([k, v]) => [k, BigInt(v.xorAreaExact)]))
+      // the oracle lists every layer with geometry, 0 where nothing differs
+      expect(got, t.name).toEqual(want)
+      expect(t.equal).toBe(Object.values(want).every((v) => v === 0n))
+    }
+    expect(result.equal).toBe(result.tops!.every((t) => t.equal))
+    // totals: per layer, the sum over the pairs
+    for (const [k, l] of Object.entries(result.layers)) {
+      const sum = Object.values(pair.xor_per_top!).reduce((n, x) => n + (x[k]?.area_dbu2 ?? 0n), 0n)
+      expect(BigInt(l.xorAreaExact), k).toBe(sum)
+    }
+  })
+})
+
 test('there are pairs to test', () => {
   expect(pairs.length).toBeGreaterThanOrEqual(26)
 })

@@ -6,7 +6,7 @@ import { SubtreeMatcher } from '../layout/match.js'
 import { layerName, toLayerKey, type LayerKey, type LayerSpec } from '../layout/layers.js'
 import type { Cell, Layout } from '../layout/layout.js'
 import { changedCells, type ChangedCells } from './cells.js'
-import { booleanOps } from './clipper.js'
+import { booleanOps, type BooleanOps } from './clipper.js'
 import { ClusterCollector } from './clusters.js'
 import { TileRunner } from './parallel.js'
 import { tileJobs, TILE_TARGET, type TileJob, type TileResult } from './engine.js'
@@ -26,7 +26,11 @@ export interface LayerSelection {
 }
 
 export interface DiffOptions {
-  /** Top cell(s) of A; several are flattened together. Default: the single top cell (error if there are several). */
+  /**
+   * Top cell(s) of A; several are flattened together. Default: every top cell, and when either layout has
+   * several, same-named top cells are compared pairwise, as if each were its own file (a top cell on one side
+   * only is a difference).
+   */
   topA?: string | string[]
   topB?: string | string[]
   /** Differences narrower than this (micrometres) are dropped (an opening by tolerance/2, like `strmxor -t`). */
@@ -92,14 +96,34 @@ export interface LayerDiff {
   threads: number
 }
 
+/** The comparison of one pair of same-named top cells (or a top cell on one side only). */
+export interface TopDiff {
+  /** The top cell's name (A's, when the names of an explicit pair differ). */
+  name: string
+  topA: string | null
+  topB: string | null
+  /** The top cell exists on one side only: all its geometry is a difference. */
+  onlyIn: 'a' | 'b' | null
+  equal: boolean
+  layers: Record<string, LayerDiff>
+}
+
 export interface DiffResult {
   equal: boolean
   /** Database unit of the comparison grid in micrometres (the finer of the two). */
   dbu: number
   topA: string[]
   topB: string[]
-  /** Per compared layer, keyed "L/D"; every layer with geometry on either side. */
+  /**
+   * Per compared layer, keyed "L/D"; every layer with geometry on either side. With several top cells compared
+   * pairwise, the totals over the pairs.
+   */
   layers: Record<string, LayerDiff>
+  /**
+   * When layouts with several top cells are compared pairwise (the default), one entry per top cell name,
+   * sorted; null when one pair was compared.
+   */
+  tops: TopDiff[] | null
   /** null when the two dbus differ (content hashes are per dbu). */
   changedCells: ChangedCells | null
   /**
@@ -117,8 +141,10 @@ export interface DiffResult {
 /** The XOR geometry per layer (doubled units, outer rings counter-clockwise, holes clockwise). */
 export interface DiffOutcome {
   result: DiffResult
-  /** Per layer, the XOR of each tile (tiles share only edges). */
+  /** Per layer, the XOR of each tile (tiles share only edges); with several top cells, of every pair. */
   xor: Map<LayerKey, RingSet[]>
+  /** With several top cells compared pairwise: each pair's XOR (same order as result.tops). */
+  topXor: Array<Map<LayerKey, RingSet[]>> | null
   /** With keepInputs: the compared shapes of each side (doubled units). */
   inputs: Map<LayerKey, { a: RingSet; b: RingSet }> | null
   /** Database unit of the comparison grid. */
@@ -136,13 +162,7 @@ export class DiffError extends Error {
   }
 }
 
-function pickTops(layout: Layout, want: string | string[] | undefined, side: 'A' | 'B'): Cell[] {
-  if (want === undefined) {
-    const tops = layout.topCells().filter((c) => c.name !== CONTEXT_INFO_CELL)
-    if (tops.length === 1) return tops
-    if (tops.length === 0) throw new DiffError(`layout ${side} has no top cell`, 'top')
-    throw new DiffError(`layout ${side} has ${count(tops.length)} top cells (${showNames(tops.map((c) => c.name))}); choose with top${side} (--top-${side.toLowerCase()})`, 'top')
-  }
+function namedTops(layout: Layout, want: string | string[], side: 'A' | 'B'): Cell[] {
   const names = typeof want === 'string' ? [want] : want
   if (names.length === 0) throw new DiffError(`top${side} is an empty list`, 'option')
   return names.map((n) => {
@@ -150,6 +170,44 @@ function pickTops(layout: Layout, want: string | string[] | undefined, side: 'A'
     if (!c) throw new DiffError(`layout ${side} has no cell named ${showName(n)}`, 'top')
     return c
   })
+}
+
+function topCellsOf(layout: Layout): Cell[] {
+  return layout.topCells().filter((c) => c.name !== CONTEXT_INFO_CELL)
+}
+
+interface TopPair {
+  name: string
+  a: Cell[]
+  b: Cell[]
+}
+
+/**
+ * The pairs of top cells to compare: the named ones; else, when each layout has one top cell, those two; else
+ * the same-named top cells of both, each pair on its own, and each top cell of one side only against nothing.
+ */
+function pickPairs(a: Layout, b: Layout, opts: DiffOptions): TopPair[] {
+  if (opts.topA !== undefined || opts.topB !== undefined) {
+    const ta = opts.topA !== undefined ? namedTops(a, opts.topA, 'A') : soleTop(a, 'A')
+    const tb = opts.topB !== undefined ? namedTops(b, opts.topB, 'B') : soleTop(b, 'B')
+    return [{ name: ta.map((c) => c.name).join('+'), a: ta, b: tb }]
+  }
+  const ta = topCellsOf(a), tb = topCellsOf(b)
+  if (ta.length === 0 && tb.length === 0) throw new DiffError('neither layout has a top cell', 'top')
+  if (ta.length === 1 && tb.length === 1) return [{ name: ta[0]!.name, a: ta, b: tb }]
+  const names = [...new Set([...ta, ...tb].map((c) => c.name))].sort()
+  return names.map((n) => {
+    const ca = ta.find((c) => c.name === n), cb = tb.find((c) => c.name === n)
+    return { name: n, a: ca ? [ca] : [], b: cb ? [cb] : [] }
+  })
+}
+
+/** The single top cell of a layout whose other side was named explicitly. */
+function soleTop(layout: Layout, side: 'A' | 'B'): Cell[] {
+  const tops = topCellsOf(layout)
+  if (tops.length === 1) return tops
+  if (tops.length === 0) throw new DiffError(`layout ${side} has no top cell`, 'top')
+  throw new DiffError(`layout ${side} has ${count(tops.length)} top cells (${showNames(tops.map((c) => c.name))}); name them with top${side} (--top-${side.toLowerCase()}) too, or give neither to compare same-named top cells pairwise`, 'top')
 }
 
 /** Scales that bring both dbus onto the finer one (integers unless rounding is allowed). */
@@ -187,31 +245,110 @@ function unionBox(boxes: BBox[]): BBox {
 export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}): Promise<DiffOutcome> {
   const t0 = now()
   const timings = { windows: 0, gather: 0, xor: 0, summary: 0, cells: 0, total: 0 }
-  const textStructure = new SubtreeMatcher(true)
-  const topsA = pickTops(a, opts.topA, 'A')
-  const topsB = pickTops(b, opts.topB, 'B')
+  const pairs = pickPairs(a, b, opts)
   const [sa, sb, dbu] = scales(a.dbu, b.dbu, !!opts.dbuRounding)
-  const A = sideOf(topsA, sa), B = sideOf(topsB, sb)
   const tol = opts.tolerance ?? 0
   if (!(tol >= 0) || !Number.isFinite(tol)) throw new DiffError(`tolerance must be a non-negative number of micrometres (got ${opts.tolerance})`, 'option')
-  const tolDbu = tol / dbu
-  const prune = (opts.prune ?? true) && sa === 1 && sb === 1 && topsA.length === topsB.length && !opts.areas
-  const maxBoxes = opts.maxBoxes ?? 100
+  const topsA = pairs.flatMap((p) => p.a), topsB = pairs.flatMap((p) => p.b)
+  const ctx: CompareContext = {
+    opts, timings, scaleA: sa, scaleB: sb, tolDbu: tol / dbu, maxBoxes: opts.maxBoxes ?? 100,
+    structure: new SubtreeMatcher(), finders: new Map(),
+    plan: planLayers(topsA, topsB, opts.layers ?? {}), ops: await booleanOps(),
+    inputs: opts.keepInputs ? new Map() : null,
+  }
+  const runner = new TileRunner(ctx.ops, opts.workers)
+  const perPair: PairOutcome[] = []
+  try {
+    for (const pair of pairs) perPair.push(await comparePair(pair, ctx, runner))
+  } finally {
+    await runner.close()
+  }
 
-  let t = now()
-  const structure = new SubtreeMatcher()
-  const finders = new Map<LayerKey, DirtyWindowFinder>()
-  const plan = planLayers(topsA, topsB, opts.layers ?? {})
-  const ops = await booleanOps()
+  // totals over the pairs
   const layers: Record<string, LayerDiff> = {}
   const xor = new Map<LayerKey, RingSet[]>()
-  const inputs = opts.keepInputs ? new Map<LayerKey, { a: RingSet; b: RingSet }>() : null
-  let equal = true
-  const runner = new TileRunner(ops, opts.workers)
-  try {
+  for (const { key } of ctx.plan) {
+    const name = layerName(key)
+    const parts = perPair.map((p) => p.layers.get(name)).filter((x): x is LayerAcc => x !== undefined)
+    if (parts.length) layers[name] = totalOf(parts, ctx)
+  }
+  for (const p of perPair) for (const [k, list] of p.xor) xor.set(k, [...(xor.get(k) ?? []), ...list])
+  let equal = Object.values(layers).every((l) => !l.differs || l.sliverOnly)
+
+  const textStructure = new SubtreeMatcher(true)
+  const A = sideOf(topsA, sa), B = sideOf(topsB, sb)
+  let labels: LabelDiff | null = null
+  if (opts.ignoreLabels === false) {
+    labels = diffLabels(A, B, textStructure)
+    if (!labels.equal) equal = false
+  }
+  let t = now()
+  const cells = sa === 1 && sb === 1
+    ? changedCells(topsA, topsB, textStructure, { plan: ctx.plan, finders: ctx.finders })
+    : null
+  timings.cells = now() - t
+  const tops: TopDiff[] | null = pairs.length > 1
+    ? perPair.map((p, i) => {
+      const pair = pairs[i]!
+      const ls = Object.fromEntries([...p.layers].map(([n, acc]) => [n, totalOf([acc], ctx)]))
+      return {
+        name: pair.name, topA: pair.a[0]?.name ?? null, topB: pair.b[0]?.name ?? null,
+        onlyIn: pair.b.length === 0 ? 'a' : pair.a.length === 0 ? 'b' : null,
+        equal: Object.values(ls).every((l) => !l.differs || l.sliverOnly), layers: ls,
+      }
+    })
+    : null
+  t = now()
+  timings.total = t - t0
+  const result: DiffResult = {
+    equal, dbu, topA: topsA.map((c) => c.name), topB: topsB.map((c) => c.name), layers, tops,
+    changedCells: cells,
+    comparedCells: [...new Set([...ctx.finders.values()].flatMap((f) => [...f.compared]))].sort(),
+    labels, tolerance: tol, timings,
+  }
+  for (const k of Object.keys(timings) as Array<keyof typeof timings>) timings[k] = Math.round(timings[k] * 10) / 10
+  return { result, xor, topXor: pairs.length > 1 ? perPair.map((p) => p.xor) : null, inputs: ctx.inputs, dbu }
+}
+
+/** What every pair's comparison shares. */
+interface CompareContext {
+  opts: DiffOptions
+  timings: DiffResult['timings']
+  scaleA: number
+  scaleB: number
+  tolDbu: number
+  maxBoxes: number
+  structure: SubtreeMatcher
+  /** Dirty-window finders per layer (shared by the pairs: their memo is per cell pair). */
+  finders: Map<LayerKey, DirtyWindowFinder>
+  plan: LayerPlan[]
+  ops: BooleanOps
+  inputs: Map<LayerKey, { a: RingSet; b: RingSet }> | null
+}
+
+/** One layer of one pair, with its exact sums (totals over pairs add them before rounding). */
+interface LayerAcc {
+  entry: LayerDiff
+  inA: boolean
+  inB: boolean
+  summary: Summary | null
+}
+
+interface PairOutcome {
+  layers: Map<string, LayerAcc>
+  xor: Map<LayerKey, RingSet[]>
+}
+
+/** The per-layer XOR of one pair of top cell lists. */
+async function comparePair(pair: TopPair, ctx: CompareContext, runner: TileRunner): Promise<PairOutcome> {
+  const { opts, timings } = ctx
+  const topsA = pair.a, topsB = pair.b
+  const A = sideOf(topsA, ctx.scaleA), B = sideOf(topsB, ctx.scaleB)
+  const prune = (opts.prune ?? true) && ctx.scaleA === 1 && ctx.scaleB === 1 && topsA.length === topsB.length && !opts.areas
+  const out: PairOutcome = { layers: new Map(), xor: new Map() }
   let done = 0
-  for (const { key, srcA, srcB } of plan) {
-    opts.onProgress?.(done++, plan.length, layerName(key))
+  for (const { key, srcA, srcB } of ctx.plan) {
+    opts.onProgress?.(done++, ctx.plan.length, layerName(key))
     const inA = srcA.some((k) => topsA.some((c) => cellLayers(c).has(k)))
     const inB = srcB.some((k) => topsB.some((c) => cellLayers(c).has(k)))
     if (!inA && !inB) continue
@@ -223,15 +360,16 @@ export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}):
       layer: layerName(key), differs: false, xorArea: 0, xorAreaExact: '0', polygons: 0, aArea: null, bArea: null, onlyIn,
       sliverOnly: false, bboxes: [], method: 'identical', windows: 0, tiles: 0, threads: 0,
     }
-    layers[entry.layer] = entry
+    const acc: LayerAcc = { entry, inA, inB, summary: null }
+    out.layers.set(entry.layer, acc)
     const direct = prune && srcA.length === 1 && srcB.length === 1 && srcA[0] === key && srcB[0] === key
 
     // 1. windows
-    t = now()
+    let t = now()
     let windows: BBox[] | null
     if (direct) {
-      const finder = new DirtyWindowFinder(key, structure)
-      finders.set(key, finder)
+      let finder = ctx.finders.get(key)
+      if (!finder) ctx.finders.set(key, (finder = new DirtyWindowFinder(key, ctx.structure)))
       const raw: BBox[] = []
       topsA.forEach((ta, i) => {
         for (const w of finder.cellPair(ta, topsB[i]!)) raw.push(w)
@@ -268,56 +406,59 @@ export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}):
       for (const j of tileJobs(w, ringsA[i]!, ringsB[i]!, opts.tileShapes ?? TILE_TARGET)) jobs.push(j)
     })
     entry.tiles = jobs.length
-    const results = await runner.run(jobs, { sideAreas: !!opts.areas, tolerance: tolDbu })
+    const results = await runner.run(jobs, { sideAreas: !!opts.areas, tolerance: ctx.tolDbu })
     entry.threads = runner.lastThreads
     timings.xor += now() - t
     t = now()
-    const summary = summarize(results, maxBoxes)
+    acc.summary = summarize(results, ctx.maxBoxes)
     timings.summary += now() - t
-    entry.differs = summary.nonEmpty
-    entry.xorAreaExact = dbuArea(summary.area, summary.nonEmpty)
-    entry.xorArea = Number(entry.xorAreaExact)
-    entry.polygons = summary.polygons
-    entry.bboxes = summary.boxes
-    if (opts.areas) {
-      entry.aArea = Number(dbuArea(summary.aArea, true))
-      entry.bArea = Number(dbuArea(summary.bArea, true))
-    }
-    if (summary.nonEmpty) {
-      if (tolDbu > 0 && summary.afterTolerance8 === 0n) entry.sliverOnly = true
-      else equal = false
-    }
-    if (summary.xor.length) xor.set(key, summary.xor)
-    if (inputs) {
-      const ia = new RingSet(), ib = new RingSet()
-      for (const r of ringsA) ia.addAll(r)
-      for (const r of ringsB) ib.addAll(r)
-      inputs.set(key, { a: ia, b: ib })
+    if (acc.summary.xor.length) out.xor.set(key, acc.summary.xor)
+    if (ctx.inputs) {
+      const both = ctx.inputs.get(key) ?? { a: new RingSet(), b: new RingSet() }
+      for (const r of ringsA) both.a.addAll(r)
+      for (const r of ringsB) both.b.addAll(r)
+      ctx.inputs.set(key, both)
     }
   }
-  } finally {
-    await runner.close()
-  }
+  return out
+}
 
-  let labels: LabelDiff | null = null
-  if (opts.ignoreLabels === false) {
-    labels = diffLabels(A, B, textStructure)
-    if (!labels.equal) equal = false
+/** One layer's entry from one or more pairs' parts: exact sums added, then rounded once. */
+function totalOf(parts: LayerAcc[], ctx: CompareContext): LayerDiff {
+  const e: LayerDiff = { ...parts[0]!.entry, bboxes: [] }
+  const inA = parts.some((p) => p.inA), inB = parts.some((p) => p.inB)
+  e.onlyIn = inA && !inB ? 'a' : inB && !inA ? 'b' : null
+  const methods = parts.map((p) => p.entry.method)
+  e.method = methods.includes('full') ? 'full' : methods.includes('windows') ? 'windows' : 'identical'
+  e.windows = parts.reduce((n, p) => n + p.entry.windows, 0)
+  e.tiles = parts.reduce((n, p) => n + p.entry.tiles, 0)
+  e.threads = Math.max(...parts.map((p) => p.entry.threads))
+  const sums = parts.map((p) => p.summary).filter((x): x is Summary => x !== null)
+  if (!sums.length) return e
+  const area = new ExactSum(), aA = new ExactSum(), bA = new ExactSum()
+  let nonEmpty = false, hard = false
+  for (const s of sums) {
+    area.addSum(s.area)
+    aA.addSum(s.aArea)
+    bA.addSum(s.bArea)
+    if (s.nonEmpty) {
+      nonEmpty = true
+      // a difference wider than the tolerance somewhere
+      if (!(ctx.tolDbu > 0 && s.afterTolerance8 === 0n)) hard = true
+    }
   }
-  t = now()
-  const cells = sa === 1 && sb === 1
-    ? changedCells(topsA, topsB, textStructure, { plan, finders })
-    : null
-  timings.cells = now() - t
-  timings.total = now() - t0
-  const result: DiffResult = {
-    equal, dbu, topA: topsA.map((c) => c.name), topB: topsB.map((c) => c.name), layers,
-    changedCells: cells,
-    comparedCells: [...new Set([...finders.values()].flatMap((f) => [...f.compared]))].sort(),
-    labels, tolerance: tol, timings,
+  e.differs = nonEmpty
+  e.xorAreaExact = dbuArea(area, nonEmpty)
+  e.xorArea = Number(e.xorAreaExact)
+  e.polygons = sums.reduce((n, s) => n + s.polygons, 0)
+  const size = (x: BBox): number => (x[2] - x[0]) * (x[3] - x[1])
+  e.bboxes = sums.flatMap((s) => s.boxes).sort((x, y) => size(y) - size(x) || x[0] - y[0] || x[1] - y[1]).slice(0, ctx.maxBoxes)
+  if (ctx.opts.areas) {
+    e.aArea = Number(dbuArea(aA, true))
+    e.bArea = Number(dbuArea(bA, true))
   }
-  for (const k of Object.keys(timings) as Array<keyof typeof timings>) timings[k] = Math.round(timings[k] * 10) / 10
-  return { result, xor, inputs, dbu }
+  e.sliverOnly = nonEmpty && !hard
+  return e
 }
 
 interface LayerPlan {

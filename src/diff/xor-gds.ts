@@ -1,6 +1,6 @@
 import { writeLayoutFile } from '../layout/gdsio.js'
 import { datatypeOf, layerKey, layerOf, type LayerKey } from '../layout/layers.js'
-import { Layout } from '../layout/layout.js'
+import { Layout, type Cell } from '../layout/layout.js'
 import { booleanOps, type BooleanOps } from './clipper.js'
 import type { DiffOutcome } from './diff.js'
 import { RingSet, signedArea2 } from './rings.js'
@@ -25,8 +25,9 @@ export interface XorLayoutOptions {
 export async function xorLayout(outcome: DiffOutcome, opts: XorLayoutOptions = {}): Promise<Layout> {
   const ops = await booleanOps()
   const layout = new Layout({ dbu: outcome.dbu, name: 'LAYTEST_XOR' })
-  const cell = layout.newCell(opts.cell ?? 'XOR')
-  const put = (key: LayerKey, rs: RingSet): void => {
+  const several = !!(outcome.topXor && outcome.result.tops)
+  const cell = several && !opts.inputs ? null : layout.newCell(opts.cell ?? 'XOR')
+  const put = (key: LayerKey, rs: RingSet, into: Cell | null = cell): void => {
     const flat = withoutHoles(ops, rs)
     const xy: number[] = []
     for (let i = 0; i < flat.count; i++) {
@@ -35,11 +36,21 @@ export async function xorLayout(outcome: DiffOutcome, opts: XorLayoutOptions = {
         const v = flat.xy[k]! / 2
         xy.push(v >= 0 ? Math.floor(v + 0.5) : -Math.floor(-v + 0.5))
       }
-      if (xy.length >= 6) cell.addPolygonKey(key, xy, xy.length >> 1, null)
+      if (xy.length >= 6) into!.addPolygonKey(key, xy, xy.length >> 1, null)
     }
   }
   const shifted = (key: LayerKey, offset: number): LayerKey => layerKey((layerOf(key) + offset) % 65536, datatypeOf(key))
-  for (const [key, tiles] of [...outcome.xor].sort((x, y) => x[0] - y[0])) for (const rs of tiles) put(key, rs)
+  const tops = outcome.result.tops
+  if (outcome.topXor && tops) {
+    // several top cells compared pairwise: one XOR cell per pair (their geometry shares one coordinate space,
+    // often the same origin), named after the top cell
+    outcome.topXor.forEach((xor, i) => {
+      const c = layout.newCell(`${opts.cell ?? 'XOR'}_${tops[i]!.name}`)
+      for (const [key, tiles] of [...xor].sort((x, y) => x[0] - y[0])) for (const rs of tiles) put(key, rs, c)
+    })
+  } else {
+    for (const [key, tiles] of [...outcome.xor].sort((x, y) => x[0] - y[0])) for (const rs of tiles) put(key, rs)
+  }
   if (opts.inputs) {
     if (!outcome.inputs) throw new Error('the compared shapes were not kept: run diffLayouts with keepInputs: true')
     for (const [key, { a, b }] of outcome.inputs) {
