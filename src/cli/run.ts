@@ -10,6 +10,7 @@ import { runVitest } from './test.js'
 import { cacheCommand } from './cache.js'
 import { UsageError } from './errors.js'
 import { renderCommand } from './render.js'
+import { gitCommands } from './git.js'
 
 /**
  * The viewer's commands. They live in ipc/, the layer above this one, so the program (src/main.ts) hands them
@@ -81,6 +82,12 @@ commands:
   klayout install [--dir D]            laytest's macro into KLayout (~/.klayout/pymacros): KLayout then shows
                                        diffs sent with --open-diff --viewer klayout
   open-diff [summary.json]             send the failures of the last test run to the viewer (started if needed)
+  git install|uninstall [--global]     git diff / git log -p / git difftool -t laytest for *.gds, *.gds.gz,
+      [--command CMD]                  *.oas, *.oas.gz in this repository (--global: all); see docs/git.md
+  textconv FILE                        a stable text summary of a layout (what git diff shows), one line per
+                                       cell and layer; always exit 0 for file content (git needs that)
+  difftool LOCAL REMOTE [NAME]         the XOR table of two versions (git difftool -t laytest);
+      [--open-diff] [--labels]         --open-diff also sends them to the viewer (-t laytest-open)
   help                                 this text
 `
 
@@ -212,6 +219,10 @@ export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands)
         }))
         return EXIT_OK
       }
+      case 'git':
+      case 'textconv':
+      case 'difftool':
+        return await gitCommands(cmd, rest, io, viewers)
       case undefined:
       case 'help':
       case '--help':
