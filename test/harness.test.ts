@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { describe, expect, test } from 'vitest'
 import { ROOT, sharedNotice } from './helpers/corpus.js'
+import { project, vitest } from './helpers/project.js'
 import { allPairs } from './helpers/pairs.js'
 import { toMatchReference } from '../src/harness/index.js'
 import { referencePath } from '../src/harness/reference.js'
@@ -12,30 +13,6 @@ import { referencePath } from '../src/harness/reference.js'
  * The matcher as users meet it: a temporary project that imports laytest/vitest, run with the real vitest
  * binary (spawned, not mocked), in each update mode.
  */
-
-const VITEST = join(ROOT, 'node_modules/vitest/vitest.mjs')
-
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'laytest-proj-'))
-  mkdirSync(join(dir, 'node_modules'))
-  symlinkSync(ROOT, join(dir, 'node_modules/laytest'), 'dir')
-  symlinkSync(join(ROOT, 'node_modules/vitest'), join(dir, 'node_modules/vitest'), 'dir')
-  writeFileSync(join(dir, 'package.json'), '{"type":"module"}')
-  writeFileSync(join(dir, 'vitest.config.mjs'), "export default { test: { setupFiles: ['laytest/vitest'], include: ['**/*.test.mjs'], reporters: ['default', 'laytest/reporter'] } }\n")
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true })
-    writeFileSync(join(dir, name), text)
-  }
-  return dir
-}
-
-async function vitest(dir: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
-  const r = await execa(process.execPath, [VITEST, 'run', ...args], {
-    cwd: dir, reject: false, all: true, extendEnv: false,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, CI: '', NO_COLOR: '1', ...env },
-  })
-  return { code: r.exitCode ?? -1, out: r.all ?? '' }
-}
 
 const CHIP_TEST = `
 import { test, expect } from 'vitest'
@@ -65,8 +42,8 @@ describe('toMatchReference in a real vitest run', () => {
     //    the third time every assertion is decided by the cache without reading a layout
     const again = await vitest(dir)
     expect(again.code).toBe(0)
-    expect(again.out).toMatch(/laytest: 0 failed, 3 passed( \(1 from the session cache\))?, 0 written/) // the retry may hit it
-    expect((await vitest(dir)).out).toMatch(/3 passed \(3 from the session cache\)/)
+    expect(again.out).toMatch(/laytest: 0 failed, 3 passed, 0 written, 0 updated(; 1 of 3 decided by the session cache)? — report/) // the retry may hit it
+    expect((await vitest(dir)).out).toMatch(/3 passed, 0 written, 0 updated; 3 of 3 decided by the session cache/)
     expect(readFileSync(join(dir, 'build/session/laytest/.gitignore'), 'utf8')).toBe('*\n')
     expect(readFileSync(ref).equals(refBytes)).toBe(true)
 
@@ -90,7 +67,7 @@ describe('toMatchReference in a real vitest run', () => {
     for (const l of links) expect(existsSync(join(dir, 'laytest-results', l)), l).toBe(true)
     const summary = JSON.parse(readFileSync(join(dir, 'laytest-results/summary.json'), 'utf8'))
     expect([summary.failed, summary.passed]).toEqual([1, 2])
-    expect(changed.out).toMatch(/laytest: 1 failed, 2 passed \(2 from the session cache\), 0 written, 0 updated — report: laytest-results\/index\.html/)
+    expect(changed.out).toMatch(/laytest: 1 failed, 2 passed, 0 written, 0 updated; 2 of 3 decided by the session cache — report: laytest-results\/index\.html/)
 
     // 4. -u: the changed reference is rewritten, the unchanged one is not touched
     const update = await vitest(dir, ['-u'], { W: '1001' })
@@ -101,7 +78,7 @@ describe('toMatchReference in a real vitest run', () => {
 
     // unused references are listed, and removed only when asked
     writeFileSync(join(dir, 'reference/chip.test.mjs/old.gds'), readFileSync(pads))
-    expect((await vitest(dir, [], { W: '1001' })).out).toMatch(/1 reference\(s\) not used by this run .*old\.gds/)
+    expect((await vitest(dir, [], { W: '1001' })).out).toMatch(/1 reference\(s\) not used by any test .*old\.gds/)
     expect(existsSync(join(dir, 'reference/chip.test.mjs/old.gds'))).toBe(true)
     expect((await vitest(dir, [], { W: '1001', LAYTEST_REMOVE_UNUSED: '1' })).out).toMatch(/removed 1 unused reference/)
     expect(existsSync(join(dir, 'reference/chip.test.mjs/old.gds'))).toBe(false)
@@ -220,7 +197,8 @@ describe('unused references', () => {
       mkdirSync(join(root, f, '..'), { recursive: true })
       writeFileSync(join(root, f), 'x')
     }
-    const s = writeRunReport({ root, keepUnused: ['reference/demo/'] })
+    // a complete, unfiltered run of the test files "a" and "demo" (their references: reference/a/, reference/demo/)
+    const s = writeRunReport({ root, keepUnused: ['reference/demo/'] }, { modules: [{ file: 'a', state: 'passed', tests: [] }, { file: 'demo', state: 'passed', tests: [] }], vetoes: [] })
     expect(s.unused).toEqual(['reference/a/x.gds'])
     removeUnused(s, { root })
     expect(existsSync(join(root, 'reference/a/x.gds'))).toBe(false)

@@ -22,6 +22,8 @@ export interface ViewerCommands {
   openDiff(summaryFile: string | undefined, opts: { port?: number; host?: string }): Promise<string>
   klayoutInstall(dir: string | undefined): string
   sendDiff(d: { reference: string; test: string; xor?: string; title: string }, viewer: 'laytest' | 'klayout'): Promise<string>
+  /** Stops a running viewer (`laytest serve --stop`). */
+  stop(opts: { port?: number; host?: string }): Promise<string>
 }
 
 export interface CliIO {
@@ -78,6 +80,7 @@ commands:
   serve [--port P] [--host H]          the viewer: IPC on 11078 (lyipc-compatible; 0: any free port) and a web
         [--http-port Q] [--lyp F]      viewer on Q (default: a free port); the URL is printed (--print-url)
         [--no-http] [--print-url]
+  serve --stop [--port P]              stop the viewer listening on the port
   open                                 the web viewer in your browser (starts laytest serve if needed)
   klayout install [--dir D]            laytest's macro into KLayout (~/.klayout/pymacros): KLayout then shows
                                        diffs sent with --open-diff --viewer klayout
@@ -161,12 +164,16 @@ export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands)
         return EXIT_OK
       }
       case 'serve': {
-        const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, host: { type: 'string' }, 'http-port': { type: 'string' }, lyp: { type: 'string' }, 'no-http': { type: 'boolean' }, 'print-url': { type: 'boolean' } } })
+        const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, host: { type: 'string' }, 'http-port': { type: 'string' }, lyp: { type: 'string' }, 'no-http': { type: 'boolean' }, 'print-url': { type: 'boolean' }, stop: { type: 'boolean' } } })
         const portOf = (v: string | undefined, what: string): number | undefined => {
           if (v === undefined) return undefined
           const n = Number(v)
           if (!(Number.isInteger(n) && n >= 0 && n < 65536)) throw new UsageError(`${what} wants 0..65535 (got "${v}")`)
           return n
+        }
+        if (values.stop) {
+          io.stdout.write(await viewers.stop({ port: portOf(values.port, '--port'), host: values.host }))
+          return EXIT_OK
         }
         await viewers.serve({ port: portOf(values.port, '--port'), host: values.host, httpPort: portOf(values['http-port'], '--http-port'), lyp: values.lyp, http: !values['no-http'] }, io.stdout)
         return EXIT_OK

@@ -43,3 +43,6 @@ export function effectiveOptions(local: LaytestOptions = {}): LaytestOptions {
 
 /** The vitest snapshot update mode: "new" writes missing references, "all" (-u) rewrites changed ones, "none" (CI) writes nothing. */
 export type UpdateMode = 'new' | 'all' | 'none'
+
+/** Key of a test's assertion records in vitest's task meta (matcher writes, reporter reads). */
+export const META_KEY = 'laytest'

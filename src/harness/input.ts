@@ -40,7 +40,11 @@ export interface ResolvedInput {
   fileHash?: string
 }
 
-export async function resolveInput(input: LayoutInput, timeout = 120000): Promise<ResolvedInput> {
+/**
+ * The layout of an input. `signal` (vitest's test signal) stops a running generator when vitest gives up on the
+ * test first (its testTimeout, a cancelled run).
+ */
+export async function resolveInput(input: LayoutInput, timeout = 120000, signal?: AbortSignal): Promise<ResolvedInput> {
   if (input instanceof Layout) return { layout: input, bytes: writeLayout(input), label: `Layout ${input.name}` }
   if (typeof input === 'string') {
     const { layout, fileHash } = readHashed(input)
@@ -50,8 +54,12 @@ export async function resolveInput(input: LayoutInput, timeout = 120000): Promis
     const layout = readLayout(input, { file: '<bytes>' })
     return { layout, bytes: writeLayout(layout), label: `${input.length} bytes of GDS` }
   }
-  if (input && typeof input === 'object' && Array.isArray((input as GeneratorInput).command)) return runGenerator(input as GeneratorInput, timeout)
+  if (isGenerator(input)) return runGenerator(input, timeout, signal)
   throw new InputError('toMatchReference expects a GDS path, GDS bytes, a laytest Layout or { command: [...] }')
+}
+
+export function isGenerator(input: unknown): input is GeneratorInput {
+  return !!input && typeof input === 'object' && Array.isArray((input as GeneratorInput).command)
 }
 
 /** A GDS file read once: its layout and the SHA-256 of exactly the bytes parsed. */
@@ -65,24 +73,83 @@ function readHashed(path: string): { layout: Layout; fileHash: string } {
   return { layout: readLayout(bytes, { file: path }), fileHash: sha256(bytes) }
 }
 
-async function runGenerator(g: GeneratorInput, timeout: number): Promise<ResolvedInput> {
+/** Process groups of running generators: killed if this process exits while they run. */
+const running = new Set<() => void>()
+let exitHook = false
+
+/**
+ * Runs a generator in its own process group (POSIX: detached, group id = its pid), so that on timeout, when
+ * vitest aborts the test, and when the generator itself exits, everything it started is stopped too: nothing
+ * is left orphaned. SIGTERM first, SIGKILL 2 s later for what ignores it.
+ */
+async function runGenerator(g: GeneratorInput, timeout: number, signal?: AbortSignal): Promise<ResolvedInput> {
   if (g.command.length === 0) throw new InputError('generator command is empty')
+  const limit = g.timeout ?? timeout
+  const shown = g.command.join(' ')
+  if (signal?.aborted) throw new InputError(`generator not started: vitest already aborted the test: ${shown}`)
   const dir = mkdtempSync(join(tmpdir(), 'laytest-gen-'))
   const out = join(dir, 'out.gds')
   const [cmd, ...args] = g.command.map((a) => a.replaceAll('{out}', out)) as [string, ...string[]]
-  const shown = g.command.join(' ')
+  const posix = process.platform !== 'win32'
+  let keep = false
+  const child = execa(cmd, args, { cwd: g.cwd, env: g.env, reject: false, all: true, stdin: 'ignore', detached: posix, cleanup: true })
+  const pid = child.pid
+  const killGroup = (sig: NodeJS.Signals): void => {
+    try {
+      if (posix && pid) process.kill(-pid, sig)
+      else child.kill(sig)
+    } catch {
+      // the group is gone already
+    }
+  }
+  let stopped: 'timeout' | 'aborted' | null = null
+  const stop = (why: 'timeout' | 'aborted'): void => {
+    stopped ??= why
+    killGroup('SIGTERM')
+    setTimeout(() => killGroup('SIGKILL'), 2000).unref()
+  }
+  const timer = setTimeout(() => stop('timeout'), limit)
+  const onAbort = (): void => stop('aborted')
+  signal?.addEventListener('abort', onAbort, { once: true })
+  // what the generator left running in the background would hold its output open: stopped when it exits
+  child.once('exit', () => {
+    killGroup('SIGTERM')
+    setTimeout(() => killGroup('SIGKILL'), 2000).unref()
+  })
+  const kill = (): void => killGroup('SIGKILL')
+  running.add(kill)
+  if (!exitHook) {
+    exitHook = true
+    process.once('exit', () => {
+      for (const k of running) k()
+    })
+  }
   try {
-    const r = await execa(cmd, args, { cwd: g.cwd, env: g.env, timeout: g.timeout ?? timeout, reject: false, all: true, stdin: 'ignore' })
+    const r = await child
     const tail = (r.all ?? '').trim().split('\n').slice(-20).join('\n')
-    if (r.timedOut) throw new InputError(`generator timed out after ${g.timeout ?? timeout} ms: ${shown}${tail ? `\n${tail}` : ''}`)
+    if (stopped === 'timeout') throw new InputError(`generator timed out after ${limit} ms (its process group was killed): ${shown}${tail ? `\n${tail}` : ''}`)
+    if (stopped === 'aborted') {
+      throw new InputError(`generator stopped after ${Math.round(r.durationMs)} ms because vitest aborted the test (its testTimeout fired first, or the run was cancelled); ` +
+        `vitest's testTimeout must be longer than the generator timeout (${limit} ms): ${shown}`)
+    }
     if (r.failed || r.exitCode !== 0) {
-      const why = r.exitCode !== undefined ? `exited with code ${r.exitCode}` : (r.shortMessage ?? 'failed')
+      const why = r.exitCode !== undefined ? `exited with code ${r.exitCode}` : r.signal ? `was killed by ${r.signal}` : (r.shortMessage ?? 'failed')
       throw new InputError(`generator ${why}: ${shown}${tail ? `\n${tail}` : ''}`)
     }
     if (!existsSync(out)) throw new InputError(`generator did not write {out} (${out}): ${shown}`)
-    const layout = readLayout(readFileSync(out), { file: `${shown} -> {out}` })
+    let layout: Layout
+    try {
+      layout = readLayout(readFileSync(out), { file: out })
+    } catch (e) {
+      if (!(e instanceof GdsError)) throw e
+      keep = true
+      throw new InputError(`generator wrote a file that is not GDSII (kept for a look): ${e.message}\n  generator: ${shown}`)
+    }
     return { layout, bytes: writeLayout(layout), label: shown }
   } finally {
-    rmSync(dir, { recursive: true, force: true })
+    clearTimeout(timer)
+    signal?.removeEventListener('abort', onAbort)
+    running.delete(kill)
+    if (!keep) rmSync(dir, { recursive: true, force: true })
   }
 }

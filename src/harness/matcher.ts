@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { diffLayouts, writeXorGds, type DiffOutcome } from '../diff/index.js'
 import { GdsError } from '../gds/errors.js'
@@ -6,9 +6,10 @@ import { readLayout, writeFileAtomic } from '../layout/gdsio.js'
 import type { Layout } from '../layout/layout.js'
 import { readLyp } from '../render/lyp.js'
 import { writeDiffImages, type DiffImages } from './artifacts.js'
-import { effectiveOptions, type LaytestOptions, type UpdateMode } from './config.js'
-import { InputError, resolveInput, type LayoutInput } from './input.js'
-import { referenceName, referencePath, resultsFolder } from './reference.js'
+import { effectiveOptions, META_KEY, type LaytestOptions, type UpdateMode } from './config.js'
+export { META_KEY }
+import { InputError, isGenerator, resolveInput, type LayoutInput } from './input.js'
+import { referenceFolder, referenceName, referencePath, resultsFolder, resultsRoot } from './reference.js'
 import { summaryText } from './summary.js'
 import { CACHE_FORMAT_VERSION, CacheStore, LAYTEST_VERSION as VERSION, sha256 } from '../cache/store.js'
 import { fileContentHash } from '../cache/keys.js'
@@ -19,6 +20,18 @@ interface MatcherContext {
   testPath?: string
   isNot?: boolean
   snapshotState?: object
+  /**
+   * The running test (vitest >= 4.1; undefined for the global expect in concurrent tests: use the test context's
+   * expect there). Its meta carries the assertion records to the reporter, through blob reports too.
+   */
+  task?: TaskLike
+}
+
+/** The parts of vitest's Test task the matcher uses (typed here so laytest does not import vitest). */
+interface TaskLike {
+  meta?: object
+  result?: { retryCount?: number; repeatCount?: number }
+  context?: { signal?: AbortSignal }
 }
 
 export interface MatchResult {
@@ -34,19 +47,63 @@ export function updateMode(ctx: MatcherContext): UpdateMode {
   return process.env.CI && process.env.CI !== 'false' ? 'none' : 'new'
 }
 
-/** One assertion, as the reporter reads it. */
+/** Artifact files of one assertion, relative to the results folder (what summary.json and index.html link). */
+export interface ArtifactFiles {
+  /** The assertion's folder. */
+  folder: string
+  expected?: string
+  actual?: string
+  diff?: string
+  composite?: string
+  xor?: string
+  /** A copy of the reference, so a downloaded artifact holds both sides. */
+  expectedGds?: string
+  actualGds?: string
+  xorGds?: string
+  report?: string
+}
+
+/** A differing layer: areas in dbu² (dbu in the record), the largest difference's box in dbu. */
+export interface LayerRecord {
+  layer: string
+  xorArea: number
+  polygons: number
+  onlyIn: string | null
+  bbox?: [number, number, number, number]
+}
+
+/**
+ * One assertion, as the reporter reads it: kept in the test's `task.meta.laytest` (so it travels with vitest's
+ * blob reports to `vitest --merge-reports`), or, when the matcher has no task, appended to
+ * <resultsDir>/.assertions/<pid>.jsonl. Paths are relative: `file`, `reference`, `results` to the project
+ * root, `files` to the results folder.
+ */
 export interface AssertionRecord {
   test: string
   file: string
   name: string
   reference: string
-  status: 'passed' | 'failed' | 'written' | 'updated'
+  /** "pending" while the matcher runs: a record still pending when the test ends did not finish (a timeout). */
+  status: 'passed' | 'failed' | 'written' | 'updated' | 'pending'
   /** Decided by the session cache, without reading the layouts. */
   cached?: boolean
   message?: string
+  /** The matcher threw (the comparison could not be made); the message says what. */
+  error?: boolean
+  /** The failure folder, relative to the root (what `laytest open-diff` and the viewer read). */
   results?: string
-  images?: DiffImages['files']
-  layers?: Array<{ layer: string; xorArea: number; polygons: number; onlyIn: string | null }>
+  files?: ArtifactFiles
+  /** Database unit in µm: xorArea × dbu² is µm². */
+  dbu?: number
+  layers?: LayerRecord[]
+  /** The folder of this test file's references (relative to the root), null when the path template shares folders. */
+  referenceFolder?: string | null
+  /** vitest's retry and repeat counters of the attempt that made the assertion. */
+  attempt?: number
+  repeat?: number
+  /** The generator's timeout, for a generator input (the message of an unfinished assertion names it). */
+  generatorTimeout?: number
+  ms?: number
 }
 
 /**
@@ -54,6 +111,7 @@ export interface AssertionRecord {
  * per-layer XOR; missing references are written (locally) or fail (CI); -u rewrites changed references only.
  */
 export async function toMatchReference(this: MatcherContext, received: LayoutInput, nameOrOptions?: string | LaytestOptions, maybeOptions?: LaytestOptions): Promise<MatchResult> {
+  const started = Date.now()
   const local = typeof nameOrOptions === 'object' ? nameOrOptions : maybeOptions
   const argName = typeof nameOrOptions === 'string' ? nameOrOptions : undefined
   const opts = effectiveOptions(local)
@@ -63,10 +121,18 @@ export async function toMatchReference(this: MatcherContext, received: LayoutInp
   const name = referenceName(testFile, testName, argName)
   const refPath = referencePath(opts, testFile, name)
   const shownRef = relative(root, refPath)
-  const mode = updateMode(this)
   const folder = resultsFolder(opts, testFile, name)
-  const record = (r: Omit<AssertionRecord, 'test' | 'file' | 'name' | 'reference'>): void =>
-    writeRecord(opts, { test: testName, file: relative(root, testFile), name, reference: shownRef, ...r })
+  const timeout = isGenerator(received) ? (received.timeout ?? opts.generatorTimeout ?? 120000) : undefined
+  // the record exists from the start: an assertion that throws or never returns (vitest's timeout) is reported
+  const close = openRecord(this.task, opts, {
+    test: testName, file: relative(root, testFile).split('\\').join('/'), name, reference: shownRef.split('\\').join('/'), status: 'pending',
+    referenceFolder: referenceFolder(opts, testFile), generatorTimeout: timeout,
+  }, folder)
+  let closed = false
+  const record = (r: RecordUpdate): void => {
+    closed = true
+    close({ ...r, ms: Date.now() - started })
+  }
   const fail = (message: string, extra: Partial<AssertionRecord> = {}): MatchResult => {
     record({ status: 'failed', message, ...extra })
     return { pass: false, message: () => message }
@@ -75,8 +141,9 @@ export async function toMatchReference(this: MatcherContext, received: LayoutInp
 
   // the session cache: a comparison that passed before, of the same bytes with the same options, passes again
   // without reading either layout (keys are content hashes: see docs/cache.md)
-  const cache = cacheFor(opts)
+  let cache: CacheStore | null = null
   try {
+    cache = cacheFor(opts)
     let refHash: string | null = null
     let verdictKey: string | null = null
     if (cache && existsSync(refPath)) {
@@ -89,10 +156,55 @@ export async function toMatchReference(this: MatcherContext, received: LayoutInp
         }
       }
     }
-    return await compareWithReference(received, opts, { refPath, shownRef, mode, folder, root, record, fail, cache, refHash, verdictKey })
+    const mode = updateMode(this)
+    return await compareWithReference(received, opts, { refPath, shownRef, mode, folder, root, record, fail, cache, refHash, verdictKey, signal: this.task?.context?.signal })
+  } catch (e) {
+    // whatever went wrong is a failed assertion in laytest's report too, then vitest gets the error itself
+    if (!closed) {
+      const err = e as Error
+      record({ status: 'failed', error: true, message: `laytest: the comparison with ${shownRef} could not be made: ${err?.name ?? 'Error'}: ${err?.message ?? String(e)}`, ...folderFiles(opts, folder) })
+    }
+    throw e
   } finally {
     cache?.recordStats()
   }
+}
+
+type RecordUpdate = Omit<Partial<AssertionRecord>, 'test' | 'file' | 'name' | 'reference'> & { status: AssertionRecord['status'] }
+
+/**
+ * Opens an assertion's record: pushed to the task's meta (or the fallback file) as "pending"; the returned
+ * function completes it. A failure folder gets the record as assertion.json (how a sharded run knows which
+ * folders are its own).
+ */
+function openRecord(task: TaskLike | undefined, opts: LaytestOptions, base: AssertionRecord, folder: string): (r: RecordUpdate) => void {
+  const rec: AssertionRecord = { ...base, attempt: task?.result?.retryCount ?? 0, repeat: task?.result?.repeatCount ?? 0 }
+  const meta = task?.meta as Record<string, unknown> | undefined
+  if (meta) {
+    const list = Array.isArray(meta[META_KEY]) ? (meta[META_KEY] as AssertionRecord[]) : (meta[META_KEY] = [] as AssertionRecord[])
+    list.push(rec)
+  } else {
+    writeRecord(opts, rec)
+  }
+  return (r) => {
+    Object.assign(rec, r)
+    if (!meta) writeRecord(opts, rec)
+    if (rec.results && existsSync(folder)) writeFileAtomic(join(folder, 'assertion.json'), JSON.stringify(rec, null, 1) + '\n')
+  }
+}
+
+/** The artifact files present in a failure folder, relative to the results folder (and the folder relative to the root). */
+function folderFiles(opts: LaytestOptions, folder: string): Pick<AssertionRecord, 'files' | 'results'> {
+  if (!existsSync(folder)) return {}
+  const results = resultsRoot(opts)
+  const rel = (n: string): string => relative(results, join(folder, n)).split('\\').join('/')
+  const names: Array<[keyof ArtifactFiles, string]> = [
+    ['expected', 'layout-expected.png'], ['actual', 'layout-actual.png'], ['diff', 'layout-diff.png'], ['composite', 'layout-composite.png'],
+    ['xor', 'layout-xor.png'], ['expectedGds', 'expected.gds'], ['actualGds', 'actual.gds'], ['xorGds', 'xor.gds'], ['report', 'report.json'],
+  ]
+  const files: ArtifactFiles = { folder: relative(results, folder).split('\\').join('/') }
+  for (const [k, n] of names) if (existsSync(join(folder, n))) files[k] = rel(n)
+  return { files, results: relative(opts.root ?? process.cwd(), folder).split('\\').join('/') }
 }
 
 interface Ctx {
@@ -101,11 +213,12 @@ interface Ctx {
   mode: UpdateMode
   folder: string
   root: string
-  record: (r: Omit<AssertionRecord, 'test' | 'file' | 'name' | 'reference'>) => void
+  record: (r: RecordUpdate) => void
   fail: (message: string, extra?: Partial<AssertionRecord>) => MatchResult
   cache: CacheStore | null
   refHash: string | null
   verdictKey: string | null
+  signal?: AbortSignal
 }
 
 /** The comparison itself (everything after the cache's fast path). */
@@ -113,7 +226,7 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
   const { refPath, shownRef, mode, folder, root, record, fail, cache } = c
   let actual: Awaited<ReturnType<typeof resolveInput>>
   try {
-    actual = await resolveInput(received, opts.generatorTimeout)
+    actual = await resolveInput(received, opts.generatorTimeout, c.signal)
   } catch (e) {
     if (e instanceof InputError || e instanceof GdsError) return fail(`laytest: the layout under test could not be read: ${e.message}`)
     throw e
@@ -125,7 +238,7 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
       const saved = join(folder, 'actual.gds')
       writeFileAtomic(saved, actual.bytes)
       return fail(`laytest: reference ${shownRef} is missing, and references are not written in CI (update mode "none").\n` +
-        `The layout under test was saved as ${relative(root, saved)}; create the reference locally (vitest) or with -u.`, { results: relative(root, folder) })
+        `The layout under test was saved as ${relative(root, saved)}; create the reference locally (vitest) or with -u.`, folderFiles(opts, folder))
     }
     mkdirSync(dirname(refPath), { recursive: true })
     writeFileAtomic(refPath, actual.bytes)
@@ -145,13 +258,17 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
     // the same failure as last time: its message and artifacts come from the cache, nothing is compared
     if (mode !== 'all') {
       const again = restoreFailure(cache, verdictKey, folder, actual.bytes)
-      if (again) return fail(`${again.message}\n(from the session cache: the same layouts and options failed before)`, { results: relative(root, folder), images: again.images, layers: again.layers, cached: true })
+      if (again) {
+        if (!existsSync(join(folder, 'expected.gds'))) copyFileSync(refPath, join(folder, 'expected.gds'))
+        return fail(`${again.message}\n(from the session cache: the same layouts and options failed before)`, { ...folderFiles(opts, folder), layers: again.layers, dbu: again.dbu ?? reportDbu(folder), cached: true })
+      }
     }
   }
 
   let reference: Layout
+  let refBytes: Buffer
   try {
-    const refBytes = readFileSync(refPath)
+    refBytes = readFileSync(refPath)
     if (cache && c.refHash && verdictKey) {
       const refHash = sha256(refBytes)
       if (refHash !== c.refHash) verdictKey = verdictCacheKey(refHash, actual.fileHash ?? sha256(actual.bytes), opts)
@@ -174,7 +291,9 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
     if (opts.compare === 'pixel') pass = images.pixels.pass
     else if (opts.compare === 'both') pass = pass && images.pixels.pass
   }
-  const layers = Object.values(r.layers).filter((l) => l.differs).map((l) => ({ layer: l.layer, xorArea: l.xorArea, polygons: l.polygons, onlyIn: l.onlyIn }))
+  const layers: LayerRecord[] = Object.values(r.layers).filter((l) => l.differs).map((l) => ({
+    layer: l.layer, xorArea: l.xorArea, polygons: l.polygons, onlyIn: l.onlyIn, ...(l.bboxes[0] ? { bbox: [...l.bboxes[0]] as [number, number, number, number] } : {}),
+  }))
   if (pass) {
     if (cache && verdictKey) cache.put(verdictKey, 'pass')
     record({ status: 'passed' })
@@ -182,10 +301,10 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
   }
   if (mode === 'all') {
     writeFileAtomic(refPath, actual.bytes)
-    record({ status: 'updated', layers })
+    record({ status: 'updated', layers, dbu: r.dbu })
     return { pass: true, message: () => `laytest: updated reference ${shownRef}` }
   }
-  await writeFailureFiles(folder, actual.bytes, outcome)
+  await writeFailureFiles(folder, actual.bytes, refBytes, outcome)
   const rel = (p: string): string => relative(root, p)
   const lines = [
     `laytest: layout differs from reference ${shownRef}`,
@@ -197,24 +316,33 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
   if (images && !images.pixels.pass) lines.push(`pixels: ${images.pixels.diffPixels} differ (${(images.pixels.diffRatio * 100).toFixed(3)} %)`)
   lines.push('', `artifacts: ${rel(folder)}/`)
   if (images) lines.push(`  ${rel(images.files.composite)}`, `  ${rel(images.files.xor)}`)
-  lines.push(`  ${rel(join(folder, 'xor.gds'))}  ${rel(join(folder, 'actual.gds'))}  ${rel(join(folder, 'report.json'))}`)
+  for (const f of ['xor.gds', 'actual.gds', 'expected.gds (the reference)', 'report.json']) lines.push(`  ${rel(join(folder, f))}`)
   lines.push('', 'Run vitest with -u to accept the new layout as the reference.')
   const message = lines.join('\n')
-  const imageFiles = images ? mapFiles(images.files, rel) : undefined
-  if (cache && verdictKey) rememberFailure(cache, verdictKey, folder, { message, images: imageFiles, layers })
-  return fail(message, { results: rel(folder), images: imageFiles, layers })
+  if (cache && verdictKey) rememberFailure(cache, verdictKey, folder, { message, layers, dbu: r.dbu })
+  return fail(message, { ...folderFiles(opts, folder), layers, dbu: r.dbu })
 }
 
 interface CachedFailure {
   message: string
-  images?: DiffImages['files']
   layers: AssertionRecord['layers']
+  dbu?: number
   files: string[]
 }
 
-/** Stores a failure's message and artifact files (all but actual.gds, which is the input itself). */
+/** The dbu of a failure folder's report.json (for failures remembered before records carried it). */
+function reportDbu(folder: string): number | undefined {
+  try {
+    const d = (JSON.parse(readFileSync(join(folder, 'report.json'), 'utf8')) as { dbu?: unknown }).dbu
+    return typeof d === 'number' ? d : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Stores a failure's message and artifact files (all but actual.gds, which is the input itself, and the record). */
 function rememberFailure(cache: CacheStore, key: string, folder: string, f: Omit<CachedFailure, 'files'>): void {
-  const files = readdirSync(folder).filter((n) => n !== 'actual.gds')
+  const files = readdirSync(folder).filter((n) => n !== 'actual.gds' && n !== 'assertion.json')
   for (const n of files) cache.put(`${key}\0failure-file\0${n}`, readFileSync(join(folder, n)))
   cache.putJson(`${key}\0failure`, { ...f, files })
 }
@@ -235,13 +363,11 @@ function restoreFailure(cache: CacheStore, key: string, folder: string, actualBy
   return f
 }
 
-function mapFiles(f: DiffImages['files'], rel: (p: string) => string): DiffImages['files'] {
-  return Object.fromEntries(Object.entries(f).map(([k, v]) => [k, rel(v)])) as DiffImages['files']
-}
-
-async function writeFailureFiles(folder: string, actualBytes: Uint8Array, outcome: DiffOutcome): Promise<void> {
+async function writeFailureFiles(folder: string, actualBytes: Uint8Array, refBytes: Uint8Array, outcome: DiffOutcome): Promise<void> {
   mkdirSync(folder, { recursive: true })
   writeFileAtomic(join(folder, 'actual.gds'), actualBytes)
+  // the reference as it was compared: the artifact then holds both sides (no links out of laytest-results/)
+  writeFileAtomic(join(folder, 'expected.gds'), refBytes)
   await writeXorGds(outcome, join(folder, 'xor.gds'))
   writeFileAtomic(join(folder, 'report.json'), JSON.stringify(outcome.result, null, 1) + '\n')
 }

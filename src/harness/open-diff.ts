@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { execa } from 'execa'
 import type { AssertionRecord } from './matcher.js'
 import type { ReportOptions } from './report.js'
 
@@ -9,7 +8,10 @@ import type { ReportOptions } from './report.js'
  * Where failures go with --open-diff / LAYTEST_OPEN_DIFF=1. The harness does not import the IPC layer (it sits
  * above it): it runs the bin's `open-diff` command, or a sender registered with setOpenDiffSender.
  */
-export type OpenDiffSender = (failures: AssertionRecord[], opts: ReportOptions) => Promise<void>
+export type OpenDiffSender = (failures: AssertionRecord[], opts: OpenDiffOptions) => Promise<void>
+
+/** The report's options, and the summary.json the failures come from (default <resultsDir>/summary.json). */
+export type OpenDiffOptions = ReportOptions & { summaryFile?: string }
 
 let sender: OpenDiffSender | null = null
 
@@ -22,12 +24,13 @@ export function setOpenDiffSender(s: OpenDiffSender | null): void {
  * the run's summary.json (it connects, or launches `laytest serve`). If that fails, the files are listed so a
  * person can open them.
  */
-export async function openDiffHook(failures: AssertionRecord[], opts: ReportOptions): Promise<void> {
+export async function openDiffHook(failures: AssertionRecord[], opts: OpenDiffOptions): Promise<void> {
   if (!failures.length) return
   if (sender) return sender(failures, opts)
   const root = opts.root ?? process.cwd()
-  const summary = join(root, opts.resultsDir ?? 'laytest-results', 'summary.json')
+  const summary = opts.summaryFile ?? resolve(root, opts.resultsDir ?? 'laytest-results', 'summary.json')
   const bin = fileURLToPath(new URL('../main.js', import.meta.url))
+  const { execa } = await import('execa')
   const r = existsSync(bin) ? await execa(process.execPath, [bin, 'open-diff', summary], { cwd: root, reject: false, all: true }) : null
   if (r && r.exitCode === 0) {
     process.stdout.write(r.stdout)

@@ -1,4 +1,4 @@
-import { basename, isAbsolute, join, relative, resolve } from 'node:path'
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import type { LaytestOptions } from './config.js'
 
 /** A file-name-safe form of a test or reference name. */
@@ -39,9 +39,30 @@ export function referencePath(opts: LaytestOptions, testFile: string, name: stri
   return isAbsolute(p) ? p : resolve(root, p)
 }
 
+/**
+ * The folder holding only the references of one test file (relative to the root, "/" separated), or null when
+ * the path template lets test files share folders (no {testFilePath} before {arg}, or {arg} is not the last
+ * part of the path). Unused-reference cleanup looks only into such folders of test files that ran completely.
+ */
+export function referenceFolder(opts: Pick<LaytestOptions, 'root' | 'referenceDir' | 'pathTemplate'>, testFile: string): string | null {
+  const template = opts.pathTemplate ?? '{referenceDir}/{testFilePath}/{arg}{ext}'
+  const slash = template.replaceAll('\\', '/').lastIndexOf('/')
+  if (slash < 0) return null
+  const dirPart = template.slice(0, slash), filePart = template.slice(slash + 1)
+  if (!dirPart.includes('{testFilePath}') || dirPart.includes('{arg}') || !filePart.includes('{arg}')) return null
+  const root = opts.root ?? process.cwd()
+  const probe = referencePath({ ...opts, pathTemplate: `${dirPart}/x` }, testFile, 'x')
+  return relative(root, dirname(probe)).split('\\').join('/')
+}
+
+/** The results folder (absolute). */
+export function resultsRoot(opts: Pick<LaytestOptions, 'root' | 'resultsDir'>): string {
+  return resolve(opts.root ?? process.cwd(), opts.resultsDir ?? 'laytest-results')
+}
+
 /** The artifact folder of one assertion: <resultsDir>/<test file>-<reference name>. */
 export function resultsFolder(opts: LaytestOptions, testFile: string, name: string): string {
   const root = opts.root ?? process.cwd()
   const rel = isAbsolute(testFile) ? relative(root, testFile) : testFile
-  return join(resolve(root, opts.resultsDir ?? 'laytest-results'), sanitize(`${rel}-${name}`))
+  return join(resultsRoot(opts), sanitize(`${rel}-${name}`))
 }

@@ -14,13 +14,13 @@ export function summaryText(fileA: string, fileB: string, r: DiffResult, output:
   lines.push(`grid: dbu ${r.dbu} um${r.tolerance ? `, tolerance ${r.tolerance} um` : ''}`)
   lines.push('')
   const all = Object.values(r.layers)
+  const um = (v: number): string => Number((v * r.dbu).toPrecision(10)).toString()
   const differing = all.filter((l) => l.differs || l.sliverOnly)
   if (differing.length === 0) {
     lines.push(`No differences found (${all.length} layer(s) compared, ${all.filter((l) => l.method === 'identical').length} with identical content, not XORed).`)
   } else {
     lines.push('Layer       XOR area (um^2)   Polygons  Only in  Largest difference (um)')
     lines.push('------------------------------------------------------------------------------------------')
-    const um = (v: number): string => Number((v * r.dbu).toPrecision(10)).toString()
     for (const l of differing) {
       const b = l.bboxes[0]
       const where = b ? `(${um(b[0])}, ${um(b[1])}) .. (${um(b[2])}, ${um(b[3])})` : ''
@@ -35,7 +35,7 @@ export function summaryText(fileA: string, fileB: string, r: DiffResult, output:
     lines.push('')
     lines.push(`Labels differ: ${r.labels.countOnlyInA} only in A, ${r.labels.countOnlyInB} only in B`)
     for (const [side, list] of [['A', r.labels.onlyInA], ['B', r.labels.onlyInB]] as const) {
-      for (const l of list.slice(0, 10)) lines.push(`  only in ${side}: "${l.text}" on ${l.layer} at (${l.x}, ${l.y})`)
+      for (const l of list.slice(0, 10)) lines.push(`  only in ${side}: "${l.text}" on ${l.layer} at (${um(l.x)}, ${um(l.y)}) um`)
     }
   }
   const cc = r.changedCells

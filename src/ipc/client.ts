@@ -61,6 +61,8 @@ export function exchange(host: string, port: number, line: string, timeout = 500
 /** A connection to a viewer: laytest's own server (JSON requests) or a plain lyipc server (KLayout + lyipc). */
 export class ViewerConnection {
   private nextId = 1
+  /** Set when connectViewer started this viewer (it outlives the process that started it). */
+  launched?: { pid: number | undefined; command: string }
 
   constructor(
     readonly host: string,
@@ -166,7 +168,11 @@ export async function connectViewer(opts: ViewerOptions = {}): Promise<ViewerCon
     await new Promise((r) => setTimeout(r, 100))
     tries++
     const k = await probe(host, port, timeout).catch(() => null)
-    if (k) return new ViewerConnection(host, port, k, timeout)
+    if (k) {
+      const c = new ViewerConnection(host, port, k, timeout)
+      c.launched = { pid: child.pid, command: what }
+      return c
+    }
   }
   throw new ViewerError(`no viewer on ${host}:${port}; launched "${what}" (pid ${child.pid ?? '?'}) and asked ${tries} times in ${opts.launchTimeout ?? 10000} ms without an answer`)
 }

@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../layout/gdsio.js'
 import { klayoutMacroLym } from './klayout-macro.js'
 import { join, resolve } from 'node:path'
 import type { AssertionRecord } from '../harness/matcher.js'
-import { connectViewer, type ViewerOptions } from './client.js'
+import { connectViewer, type ViewerConnection, type ViewerOptions } from './client.js'
 import { startViewerServer } from './server.js'
 import { ViewerHttp } from './http.js'
 import { readLyp } from '../render/lyp.js'
@@ -36,7 +36,29 @@ export async function openCommand(opts: ViewerOptions): Promise<string> {
   const child = execa(opener, [url], { detached: true, stdio: 'ignore', reject: false })
   child.unref()
   void child.catch(() => {})
-  return `${url}\n`
+  return `${url}\n${await launchedNotice(v)}`
+}
+
+/**
+ * When this command started the viewer: its URL, PID and how to stop it (it keeps running after the command, so
+ * a person must know it is there).
+ */
+async function launchedNotice(v: ViewerConnection): Promise<string> {
+  if (!v.launched) return ''
+  let pid = v.launched.pid
+  let url = ''
+  if (v.kind === 'laytest') {
+    try {
+      const hello = await v.request({ cmd: 'hello' })
+      if (typeof hello.url === 'string') url = hello.url
+      if (typeof hello.pid === 'number') pid = hello.pid
+    } catch {
+      // the notice is best effort: the command itself worked
+    }
+  }
+  const stop = v.kind === 'laytest' ? `laytest serve --stop --port ${v.port}` : pid === undefined ? 'stop its process' : process.platform === 'win32' ? `taskkill /PID ${pid}` : `kill ${pid}`
+  return `laytest: started a viewer (${v.launched.command}, pid ${pid ?? '?'}) listening on ${v.host}:${v.port}${url ? `; web viewer: ${url}` : ''}\n` +
+    `laytest: it keeps running for the next diffs; stop it with: ${stop}\n`
 }
 
 /** Sends failures (records of a run's summary.json) to the viewer as diffs; returns a line saying where. */
@@ -46,11 +68,12 @@ export async function sendFailures(failures: AssertionRecord[], root: string, op
   for (const f of failures) {
     const abs = (p: string | undefined): string | undefined => (p && existsSync(resolve(root, p)) ? resolve(root, p) : undefined)
     await v.diff({
-      title: `${f.file} › ${f.test}`, reference: abs(f.reference),
+      // a downloaded CI artifact has the reference in the failure's folder
+      title: `${f.file} › ${f.test}`, reference: abs(f.reference) ?? abs(f.results ? `${f.results}/expected.gds` : undefined),
       test: abs(f.results ? `${f.results}/actual.gds` : undefined), xor: abs(f.results ? `${f.results}/xor.gds` : undefined), layers: f.layers,
     })
   }
-  return `laytest: ${failures.length} failure(s) sent to the ${v.kind === 'lyipc' ? 'lyipc (KLayout)' : 'laytest'} viewer at ${v.host}:${v.port}\n`
+  return `laytest: ${failures.length} failure(s) sent to the ${v.kind === 'lyipc' ? 'lyipc (KLayout)' : 'laytest'} viewer at ${v.host}:${v.port}\n${await launchedNotice(v)}`
 }
 
 /** `laytest open-diff [summary.json]`: the failures of the last test run to the viewer. */
@@ -74,10 +97,18 @@ export function klayoutInstallCommand(dir: string | undefined): string {
 export async function sendDiff(d: DiffMessage, viewer: 'laytest' | 'klayout'): Promise<string> {
   const v = await connectViewer({ viewer, launchTimeout: viewer === 'klayout' ? 30000 : undefined })
   await v.diff(d)
-  return `laytest: sent to the viewer at ${v.host}:${v.port}\n`
+  return `laytest: sent to the viewer at ${v.host}:${v.port}\n${await launchedNotice(v)}`
+}
+
+/** `laytest serve --stop`: shuts down the viewer listening on the port. */
+export async function stopCommand(opts: ViewerOptions): Promise<string> {
+  const v = await connectViewer({ ...opts, launch: false })
+  const pid = (await v.request({ cmd: 'hello' })).pid
+  await v.request({ cmd: 'shutdown' })
+  return `laytest: stopped the viewer on ${v.host}:${v.port}${typeof pid === 'number' ? ` (pid ${pid})` : ''}\n`
 }
 
 /** What the command line needs from the viewer, handed to runCli by the program (src/main.ts). */
 export const viewerCommands: ViewerCommands = {
-  serve: serveCommand, open: openCommand, openDiff: openDiffCommand, klayoutInstall: klayoutInstallCommand, sendDiff,
+  serve: serveCommand, open: openCommand, openDiff: openDiffCommand, klayoutInstall: klayoutInstallCommand, sendDiff, stop: stopCommand,
 }

@@ -75,7 +75,12 @@ export class ViewerHttp {
 
   async close(): Promise<void> {
     for (const c of this.clients) c.end()
-    await new Promise<void>((r) => (this.http ? this.http.close(() => r()) : r()))
+    await new Promise<void>((r) => {
+      if (!this.http) return r()
+      this.http.close(() => r())
+      // idle keep-alive connections (a browser's) would hold the server, and the process, open
+      this.http.closeAllConnections()
+    })
   }
 
   private broadcast(msg: unknown): void {
