@@ -70,10 +70,10 @@ describe('options', () => {
     expect(moved.result.equal).toBe(false)
   })
 
-  test('labels: ignored by default, compared on request', async () => {
+  test('labels: compared by default (as kfactory\'s and gdsfactory\'s difftest), ignored on request', async () => {
     const [a, b] = pair('text_moved')
-    expect((await diffLayouts(a, b)).result.equal).toBe(true)
-    const { result } = await diffLayouts(a, b, { ignoreLabels: false })
+    expect((await diffLayouts(a, b, { ignoreLabels: true })).result.equal).toBe(true)
+    const { result } = await diffLayouts(a, b)
     expect(result.equal).toBe(false)
     expect(result.labels!.onlyInA.map((l) => l.text)).toEqual(['OSC'])
     expect(result.labels!.onlyInB).toEqual([{ ...result.labels!.onlyInA[0]!, x: result.labels!.onlyInA[0]!.x + 100, y: result.labels!.onlyInA[0]!.y + 50 }])

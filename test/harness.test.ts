@@ -151,7 +151,8 @@ describe('every corpus pair through the matcher', () => {
   const root = mkdtempSync(join(tmpdir(), 'laytest-pairs-'))
   test.each(allPairs().map((p) => [p.name, p] as const))('%s', async (_name, pair) => {
     const tops = (t: string | string[]): string[] => (typeof t === 'string' ? [t] : t)
-    const opts = { root, topA: tops(pair.top_a), topB: tops(pair.top_b), dbuRounding: true, images: false }
+    // the oracle is KLayout's XOR, which ignores texts (laytest compares labels by default)
+    const opts = { root, topA: tops(pair.top_a), topB: tops(pair.top_b), dbuRounding: true, images: false, ignoreLabels: true }
     const ctx = { testPath: join(root, 'pairs.test.ts'), currentTestName: pair.name, snapshotState: { snapshotUpdateState: 'none' as const } }
     // the reference is side a
     const ref = referencePath(opts, ctx.testPath, pair.name)
@@ -164,6 +165,30 @@ describe('every corpus pair through the matcher', () => {
       for (const l of differing) expect(r.message()).toMatch(new RegExp(`^${l.replace('/', '\\/')}\\s`, 'm'))
       expect(r.message()).toMatch(/artifacts: /)
     }
+  })
+})
+
+describe('labels', () => {
+  test('a changed pin label fails by default, reported apart from the XOR in um; ignoreLabels skips it', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'laytest-labels-'))
+    const { Layout, writeLayout } = await import('../src/layout/index.js')
+    const chip = (x: number): InstanceType<typeof Layout> => {
+      const ly = new Layout()
+      ly.newCell('TOP').addBox(1, 0, 0, 10000, 10000).addText(10, 'o1', x, 5000)
+      return ly
+    }
+    const ctx = { testPath: join(root, 'l.test.ts'), currentTestName: 'pin', snapshotState: { snapshotUpdateState: 'none' as const } }
+    const ref = referencePath({ root }, ctx.testPath, 'chip')
+    mkdirSync(join(ref, '..'), { recursive: true })
+    writeFileSync(ref, writeLayout(chip(0)))
+    const moved = await toMatchReference.call(ctx, chip(2500), 'chip', { root, images: false })
+    expect(moved.pass).toBe(false)
+    // no geometry differs; the label does, at (0, 5) um in A and (2.5, 5) um in B
+    expect(moved.message()).toMatch(/Labels differ: 1 only in A, 1 only in B/)
+    expect(moved.message()).toMatch(/"o1".*\(0, 5\)/)
+    expect(moved.message()).toMatch(/"o1".*\(2\.5, 5\)/)
+    const ignored = await toMatchReference.call({ ...ctx, currentTestName: 'pin2' }, chip(2500), 'chip', { root, images: false, ignoreLabels: true })
+    expect(ignored.pass).toBe(true)
   })
 })
 

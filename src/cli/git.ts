@@ -52,12 +52,12 @@ export async function gitCommands(cmd: 'git' | 'textconv' | 'difftool', args: st
   if (cmd === 'difftool') {
     const { values, positionals } = parseArgs({
       args, allowPositionals: true,
-      options: { 'open-diff': { type: 'boolean' }, viewer: { type: 'string' }, labels: { type: 'boolean' } },
+      options: { 'open-diff': { type: 'boolean' }, viewer: { type: 'string' }, labels: { type: 'boolean' }, 'ignore-labels': { type: 'boolean' } },
     })
     if (positionals.length < 2 || positionals.length > 3) throw new UsageError('difftool takes two files and a name: laytest difftool LOCAL REMOTE [NAME]')
     if (values.viewer !== undefined && values.viewer !== 'laytest' && values.viewer !== 'klayout') throw new UsageError(`--viewer is laytest or klayout (got "${values.viewer}")`)
     return difftoolCommand(positionals[0]!, positionals[1]!, positionals[2], {
-      openDiff: !!values['open-diff'], viewer: values.viewer === 'klayout' ? 'klayout' : 'laytest', labels: !!values.labels,
+      openDiff: !!values['open-diff'], viewer: values.viewer === 'klayout' ? 'klayout' : 'laytest', ignoreLabels: !!values['ignore-labels'],
     }, io, viewers)
   }
   const [sub, ...rest] = args
@@ -331,7 +331,7 @@ function hashInstance(h: ShapeHasher, inst: Instance): void {
 export interface DifftoolOptions {
   openDiff: boolean
   viewer: 'laytest' | 'klayout'
-  labels: boolean
+  ignoreLabels: boolean
 }
 
 /**
@@ -364,7 +364,7 @@ async function difftoolCommand(local: string, remote: string, name: string | und
     copyFileSync(remote, b)
     xor = join(dir, 'xor.gds')
   }
-  const res = await diffCommand(a, b, { json: false, ghostCells: true, cache: false, output: xor, ...(opts.labels ? { ignoreLabels: false } : {}) })
+  const res = await diffCommand(a, b, { json: false, ghostCells: true, cache: false, output: xor, ignoreLabels: opts.ignoreLabels })
   // name the versions as a person knows them, not by git's temporary files
   const text = res.text.replace(`A: ${a} (`, `A: old ${shown} (`).replace(`B: ${b} (`, `B: new ${shown} (`)
   io.stdout.write(`laytest difftool: ${shown}\n${text}`)

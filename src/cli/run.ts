@@ -8,6 +8,7 @@ import { basename, resolve } from 'node:path'
 import { infoCommand } from './info.js'
 import { runVitest } from './test.js'
 import { cacheCommand } from './cache.js'
+import { sessionCommand } from './session.js'
 import { UsageError } from './errors.js'
 import { renderCommand } from './render.js'
 import { gitCommands } from './git.js'
@@ -50,7 +51,7 @@ commands:
       --layers L/D,...                 compare only these layers
       --exclude-layers L/D,...         leave these layers out
       --map FROM=TO,...                compare layer FROM as layer TO (on both sides)
-      --labels                         also compare labels (string, position, layer)
+      --ignore-labels                  do not compare labels (compared by default: string, layer, position)
       --missing-layer error            fail when a layer has geometry on one side only (default: compare
                                        it against empty and report "only in")
       --areas                          also report each side's merged area per layer (compares in full)
@@ -77,6 +78,8 @@ commands:
   cache stats|clear|prune [--json]     the session cache (build/session/laytest): entries, size, hits and
                                        misses of the last run; clear it; evict down to the size cap
       --dir D, --max-bytes N           another cache folder (or LAYTEST_SESSION_DIR); the cap for prune
+  session stats|list|clear [--json]    the factory session (saveSession/loadSession): layouts, factories,
+      [--dir D]                        cells, bytes; what the last run restored or rebuilt and why; clear it
   serve [--port P] [--host H]          the viewer: IPC on 11078 (lyipc-compatible; 0: any free port) and a web
         [--http-port Q] [--lyp F]      viewer on Q (default: a free port); the URL is printed (--print-url)
         [--no-http] [--print-url]
@@ -90,7 +93,7 @@ commands:
   textconv FILE                        a stable text summary of a layout (what git diff shows), one line per
                                        cell and layer; always exit 0 for file content (git needs that)
   difftool LOCAL REMOTE [NAME]         the XOR table of two versions (git difftool -t laytest);
-      [--open-diff] [--labels]         --open-diff also sends them to the viewer (-t laytest-open)
+      [--open-diff] [--ignore-labels]  --open-diff also sends them to the viewer (-t laytest-open)
   help                                 this text
 `
 
@@ -116,7 +119,7 @@ export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands)
             json: { type: 'boolean' }, tolerance: { type: 'string' },
             'top-a': { type: 'string', multiple: true }, 'top-b': { type: 'string', multiple: true },
             layers: { type: 'string' }, 'exclude-layers': { type: 'string' }, map: { type: 'string' },
-            labels: { type: 'boolean' }, 'missing-layer': { type: 'string' }, areas: { type: 'boolean' },
+            labels: { type: 'boolean' }, 'ignore-labels': { type: 'boolean' }, 'missing-layer': { type: 'string' }, areas: { type: 'boolean' },
             'dbu-rounding': { type: 'boolean' }, output: { type: 'string', short: 'o' }, 'with-inputs': { type: 'boolean' },
             workers: { type: 'string' }, images: { type: 'string' }, out: { type: 'string' }, 'open-diff': { type: 'boolean' }, 'no-cache': { type: 'boolean' },
             viewer: { type: 'string' }, name: { type: 'string' }, size: { type: 'string' }, lyp: { type: 'string' },
@@ -144,7 +147,7 @@ export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands)
         const res = await diffCommand(positionals[0]!, positionals[1]!, {
           json: !!values.json, tolerance, topA: values['top-a'], topB: values['top-b'],
           layers: { include: list(values.layers), exclude: list(values['exclude-layers']), map },
-          ignoreLabels: !values.labels, missingLayer: ml as 'empty' | 'error' | undefined, areas: !!values.areas,
+          ignoreLabels: !!values['ignore-labels'], missingLayer: ml as 'empty' | 'error' | undefined, areas: !!values.areas,
           dbuRounding: !!values['dbu-rounding'], output: values.output, withInputs: !!values['with-inputs'], workers,
           images: values.images, out: values.out, name: values.name, size: parseSize(values.size), lyp: values.lyp, cache: !values['no-cache'],
           ghostCells: !!values['ghost-cells'],
@@ -161,6 +164,11 @@ export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands)
       case 'cache': {
         const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' }, dir: { type: 'string' }, 'max-bytes': { type: 'string' } } })
         io.stdout.write(cacheCommand(positionals[0], { json: !!values.json, dir: values.dir, maxBytes: values['max-bytes'] === undefined ? undefined : Number(values['max-bytes']) }))
+        return EXIT_OK
+      }
+      case 'session': {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' }, dir: { type: 'string' } } })
+        io.stdout.write(sessionCommand(positionals[0], { json: !!values.json, dir: values.dir }))
         return EXIT_OK
       }
       case 'serve': {

@@ -42,7 +42,10 @@ export interface DiffOptions {
    * differences that are not in the design.
    */
   dbuRounding?: boolean
-  /** Default true: labels are not compared. */
+  /**
+   * Default false: labels (TEXT elements: string, layer, position) are compared too, as kfactory's and
+   * gdsfactory's difftest do, and reported apart from the XOR; true ignores them.
+   */
   ignoreLabels?: boolean
   /** A layer with geometry on one side only: compared against empty (default) or an error. */
   missingLayer?: 'empty' | 'error'
@@ -131,7 +134,7 @@ export interface DiffResult {
    * that leaf and its ancestors. Every other cell was skipped without flattening or hashing.
    */
   comparedCells: string[]
-  /** Only when labels are compared. */
+  /** Unless labels are ignored. */
   labels: LabelDiff | null
   tolerance: number
   /** Milliseconds: finding windows, collecting their shapes, XOR, areas and clusters, changed-cells report, all. */
@@ -278,7 +281,7 @@ export async function diffLayouts(a: Layout, b: Layout, opts: DiffOptions = {}):
   const textStructure = new SubtreeMatcher(true)
   const A = sideOf(topsA, sa), B = sideOf(topsB, sb)
   let labels: LabelDiff | null = null
-  if (opts.ignoreLabels === false) {
+  if (opts.ignoreLabels !== true) {
     labels = diffLabels(A, B, textStructure)
     if (!labels.equal) equal = false
   }
