@@ -38,7 +38,7 @@ export interface DiffCommandResult {
 /** Cache key of a diff result: both files' contents, the options that shape the result, laytest's version. */
 function resultCacheKey(a: FileHash, b: FileHash, o: DiffCommandOptions): string {
   const relevant = {
-    tolerance: o.tolerance, layers: o.layers, ignoreLabels: o.ignoreLabels, missingLayer: o.missingLayer, topA: o.topA, topB: o.topB,
+    tolerance: o.tolerance, layers: o.layers, ignoreLabels: o.ignoreLabels === true, missingLayer: o.missingLayer, topA: o.topA, topB: o.topB,
     dbuRounding: o.dbuRounding, areas: o.areas, maxBoxes: o.maxBoxes, prune: o.prune, tileShapes: o.tileShapes,
     ...(o.ghostCells ? { ghostCells: true } : {}),
   }

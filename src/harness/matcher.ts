@@ -383,7 +383,7 @@ function cacheFor(opts: LaytestOptions): CacheStore | null {
 function verdictCacheKey(refHash: string, actualHash: string, o: LaytestOptions): string {
   const lyp = o.render?.lyp && existsSync(o.render.lyp) ? fileContentHash(null, o.render.lyp) : null
   const relevant = {
-    tolerance: o.tolerance, layers: o.layers, ignoreLabels: o.ignoreLabels, missingLayer: o.missingLayer, topA: o.topA, topB: o.topB,
+    tolerance: o.tolerance, layers: o.layers, ignoreLabels: o.ignoreLabels === true, missingLayer: o.missingLayer, topA: o.topA, topB: o.topB,
     dbuRounding: o.dbuRounding, compare: o.compare ?? 'xor',
     pixel: o.compare === 'pixel' || o.compare === 'both' ? { pixel: o.pixel, size: o.render?.size, lyp } : null,
   }
