@@ -1,15 +1,29 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { join, resolve } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
+import {
+  layoutsWithFactories, liveFactories, setFactorySessionHooks,
+  type CellFactory, type FactoryParams, type ParamValue, type Port,
+} from '../layout/factory.js'
 import { readLayout, writeFileAtomic, writeLayout } from '../layout/gdsio.js'
 import { cellHash } from '../layout/hash.js'
+import { datatypeOf, layerOf } from '../layout/layers.js'
 import { Layout, type Cell } from '../layout/layout.js'
+import { explainChange, factoryKey, type FactoryKey, type FactoryVersion } from './factory-keys.js'
 import { defaultCacheDir, sha256 } from './store.js'
 
 /*
- * Sessions for scripts, like kfactory's save_session / load_session: the cells a generator built are written to
- * <dir>/layouts/<layout name>/cells.gds.gz with an index of their content hashes, and read back by a later
- * process, which can reuse them instead of building them again.
+ * Sessions for scripts, like kfactory's save_session / load_session, in two parts:
+ *
+ * - Factory cells (layout.factory, src/layout/factory.ts): `loadSession()` reads the index of every saved layout;
+ *   a factory's call then restores the cell from the session instead of building it when the factory's key
+ *   (factory-keys.ts: its build function, its module and every local module that imports, transitively,
+ *   packages by version, laytest's version) and the cell keys of every factory cell its build used are those
+ *   it was saved with. Anything else is built again, and says why. `saveSession()` writes the factory cells.
+ *   Files, per layout: <dir>/factories/<layout>/index.json and cells-<sha>.gds.gz packs (docs/session.md).
+ * - Whole layouts (`saveSession({ layouts })`): <dir>/layouts/<layout name>/cells.gds.gz with an index of their
+ *   content hashes; `loadSession()` returns them by name.
  */
 
 export interface SessionOptions {
@@ -18,8 +32,9 @@ export interface SessionOptions {
 }
 
 export interface SaveSessionOptions extends SessionOptions {
-  layouts: Layout[]
-  /** Save only what this top cell needs (it and the cells below it; kfactory's save_session(c=...)). */
+  /** Also save these layouts whole (read back by loadSession's result); their factory cells are saved either way. */
+  layouts?: Layout[]
+  /** Save only what this cell needs (it and the cells below it, and the factory cells their builds used: kfactory's save_session(c=...)). */
   only?: Cell
 }
 
@@ -28,83 +43,846 @@ export interface LoadSessionOptions extends SessionOptions {
   warnMissingDir?: boolean
 }
 
+/** One factory cell of this process: restored from the session, or built (and why). */
+export interface SessionCellRecord {
+  layout: string
+  factory: string
+  cell: string
+  outcome: 'restored' | 'built'
+  reason?: string
+}
+
+export interface SessionReport {
+  /** The session folder loaded, or null. */
+  dir: string | null
+  restored: number
+  built: number
+  cells: SessionCellRecord[]
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// formats
+
+const INDEX_MAGIC = 'laytest-factory-session v1'
+const FACTORIES = 'factories'
+const RUNS = 'runs'
+const KEEP_RUNS = 20
+/** Packs no index refers to are removed once they are this old (a process that read an older index may still want them). */
+const PACK_GRACE_MS = 60_000
+/** A lock older than this is taken over (its owner died without removing it). */
+const LOCK_STALE_MS = 30_000
+const LOCK_WAIT_MS = 15_000
+const MAX_RECORDS = 100_000
+
+interface PortRecord {
+  name: string
+  x: number
+  y: number
+  angle: number
+  width: number
+  layer: [number, number]
+}
+
+interface DepRecord {
+  layout: string
+  factory: string
+  params: string
+  cellKey: string
+}
+
+interface EntryRecord {
+  factory: string
+  /** Canonical parameters. */
+  params: string
+  /** Name the cell had when saved (a restored cell is named by this run's calls). */
+  name: string
+  /** The factory's key when the cell was built. */
+  key: string
+  cellKey: string
+  deps: DepRecord[]
+  ports: PortRecord[]
+  pack: string
+  /** The cell's name inside the pack. */
+  cell: string
+}
+
+interface PackRecord {
+  sha256: string
+  cells: number
+  bytes: number
+}
+
 interface SessionIndex {
+  layout: string
+  dbu: number
+  metersPerDbu: number
+  factories: Record<string, FactoryVersion>
+  packs: Record<string, PackRecord>
+  entries: EntryRecord[]
+}
+
+function encodeIndex(index: SessionIndex): string {
+  const body = JSON.stringify(index)
+  return `${INDEX_MAGIC} ${sha256(body)} ${Buffer.byteLength(body)}\n${body}\n`
+}
+
+/** The index, or why it cannot be used (then nothing of that layout is restored, and a save replaces it). */
+function decodeIndex(text: string): SessionIndex | string {
+  const nl = text.indexOf('\n')
+  const m = /^(.*) ([0-9a-f]{64}) (\d+)$/.exec(nl > 0 ? text.slice(0, nl) : '')
+  if (!m) return 'index.json has no laytest header'
+  if (m[1] !== INDEX_MAGIC) return `index.json is of another format (${m[1]!.slice(0, 40)})`
+  const body = text.slice(nl + 1).replace(/\n$/, '')
+  if (Buffer.byteLength(body) !== Number(m[3]) || sha256(body) !== m[2]) return 'index.json fails its checksum'
+  try {
+    const ix = JSON.parse(body) as SessionIndex
+    if (!ix || !Array.isArray(ix.entries) || typeof ix.factories !== 'object' || typeof ix.packs !== 'object') return 'index.json is incomplete'
+    return ix
+  } catch {
+    return 'index.json is not JSON'
+  }
+}
+
+const isStr = (v: unknown): v is string => typeof v === 'string'
+
+/** An entry as the index holds it (the index is checksummed; this guards against a format of another version). */
+function validEntry(e: EntryRecord): boolean {
+  return !!e && isStr(e.factory) && isStr(e.params) && isStr(e.name) && isStr(e.key) && isStr(e.cellKey) && isStr(e.pack) &&
+    isStr(e.cell) && /^E\d+$/.test(e.cell) && Array.isArray(e.ports) && Array.isArray(e.deps) &&
+    e.deps.every((d) => d && isStr(d.layout) && isStr(d.factory) && isStr(d.params) && isStr(d.cellKey)) &&
+    e.ports.every((p) => p && isStr(p.name) && Array.isArray(p.layer) && p.layer.length === 2)
+}
+
+function folderName(name: string): string {
+  const plain = name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) || 'layout'
+  return plain === name ? name : `${plain}-${sha256(name).slice(0, 8)}`
+}
+
+function entryId(factory: string, params: string): string {
+  return `${factory}\0${params}`
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// in-process state
+
+interface LoadedLayout {
+  dir: string
+  /** The index file's stat when it was read: a save reuses the parsed index while the file is unchanged. */
+  identity: string | null
+  index: SessionIndex | null
+  problem: string | null
+  entries: Map<string, EntryRecord>
+}
+
+interface Loaded {
+  root: string
+  layouts: Map<string, LoadedLayout>
+}
+
+let active: Loaded | null = null
+const keys = new WeakMap<CellFactory<FactoryParams>, FactoryKey>()
+const cellKeys = new WeakMap<Cell, string | null>()
+const unsavable = new WeakMap<Cell, string>()
+const warned = new WeakSet<CellFactory<FactoryParams>>()
+let records: SessionCellRecord[] = []
+let restoredCount = 0
+let builtCount = 0
+
+interface DecodedPack {
+  sha: string
+  cells: Map<string, Cell>
+  taken: Set<string>
+}
+const packs = new Map<string, DecodedPack>()
+/** Packs found damaged or missing in this process: the next save writes their cells again. */
+const damagedPacks = new Set<string>()
+
+function keyOf(f: CellFactory<FactoryParams>): FactoryKey {
+  let k = keys.get(f)
+  if (!k) {
+    k = factoryKey(f)
+    keys.set(f, k)
+  }
+  return k
+}
+
+function warnUnlocated(f: CellFactory<FactoryParams>, k: FactoryKey): void {
+  if (k.key !== null || warned.has(f)) return
+  warned.add(f)
+  process.stderr.write(
+    `laytest: factory ${f.factoryName} (layout ${f.layout.name}): cannot locate its source module (${k.problem}); ` +
+    'its cells are built every run, never restored from the session. Pass { module: import.meta.url } as the 4th argument of layout.factory.\n',
+  )
+}
+
+function record(r: SessionCellRecord): void {
+  if (r.outcome === 'restored') restoredCount++
+  else builtCount++
+  if (records.length < MAX_RECORDS) records.push(r)
+}
+
+/**
+ * The key of a factory cell's content: its factory's key, its parameters, the layout's units and the cell keys of
+ * every factory cell its build used. Null when it cannot be saved (its factory's module is unknown, it places a
+ * cell no factory made, or a dependency cannot be saved); `unsavable` says why.
+ */
+export function cellKeyOf(cell: Cell): string | null {
+  const known = cellKeys.get(cell)
+  if (known !== undefined) return known
+  const info = cell.factoryInfo
+  let key: string | null = null
+  let why: string | null = null
+  if (!info) why = `${cell.name} was not made by a factory`
+  else {
+    const fk = keyOf(info.factory)
+    if (fk.key === null) why = `the module of factory ${info.factory.factoryName} is unknown (${fk.problem})`
+    const plain = cell.instances.find((i) => !i.cell.factoryInfo)
+    if (!why && plain) why = `it places ${plain.cell.name}, which no factory made`
+    const deps: Array<[string, string, string, string]> = []
+    for (const d of why ? [] : info.deps) {
+      const dk = cellKeyOf(d)
+      if (dk === null) {
+        why = `it uses ${d.name}, which cannot be saved (${unsavable.get(d) ?? '?'})`
+        break
+      }
+      deps.push([d.layout.name, d.factoryInfo!.factory.factoryName, d.factoryInfo!.canon, dk])
+    }
+    if (!why) key = sha256(JSON.stringify(['laytest-cell', 1, fk.key, cell.layout.dbu, cell.layout.metersPerDbu, info.canon, deps]))
+  }
+  cellKeys.set(cell, key)
+  if (why) unsavable.set(cell, why)
+  return key
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// restoring (the hooks the factories call)
+
+function loadPack(ll: LoadedLayout, name: string, fresh: boolean): DecodedPack | string {
+  const rec = ll.index!.packs[name]
+  if (!rec || !/^cells-[0-9a-f]{16}\.gds\.gz$/.test(name)) return `pack ${name} is not in the index`
+  const path = join(ll.dir, name)
+  const known = packs.get(path)
+  if (known && known.sha === rec.sha256 && !fresh) return known
+  let gz: Buffer
+  try {
+    gz = readFileSync(path)
+  } catch {
+    damagedPacks.add(path)
+    return `${name} is missing`
+  }
+  if (sha256(gz) !== rec.sha256) {
+    damagedPacks.add(path)
+    return `${name} fails its checksum`
+  }
+  let ly: Layout
+  try {
+    ly = readLayout(gunzipSync(gz), { file: path })
+  } catch (e) {
+    damagedPacks.add(path)
+    return `${name} cannot be read (${e instanceof Error ? e.message.slice(0, 120) : String(e)})`
+  }
+  damagedPacks.delete(path)
+  const p: DecodedPack = { sha: rec.sha256, cells: ly.cells, taken: new Set() }
+  packs.set(path, p)
+  return p
+}
+
+function portOfRecord(r: PortRecord): { name: string; x: number; y: number; angle: number; width: number; layer: [number, number] } {
+  return { name: r.name, x: r.x, y: r.y, angle: r.angle, width: r.width, layer: [r.layer[0], r.layer[1]] }
+}
+
+function restore(f: CellFactory<FactoryParams>, _params: Readonly<FactoryParams>, canon: string, cell: Cell): string | null {
+  if (!active) return 'no session loaded'
+  const fk = keyOf(f)
+  if (fk.key === null) {
+    warnUnlocated(f, fk)
+    return `its module is unknown: ${fk.problem}`
+  }
+  const layout = f.layout
+  const ll = active.layouts.get(layout.name)
+  if (!ll) return 'not in the session'
+  if (ll.problem || !ll.index) return `session index damaged (${ll.problem})`
+  if (ll.index.dbu !== layout.dbu || ll.index.metersPerDbu !== layout.metersPerDbu) return `saved with another database unit (${ll.index.dbu})`
+  const e = ll.entries.get(entryId(f.factoryName, canon))
+  if (!e) return 'not in the session'
+  if (e.key !== fk.key) {
+    const old = ll.index.factories[e.key]
+    return old ? explainChange(old, fk.version) : 'its factory changed'
+  }
+  // the calls its build made, made again (restored or built: they are cells of this run either way)
+  const live: Cell[] = []
+  for (const d of e.deps) {
+    // of another layout: the latest layout of that name (several live ones are equivalent: the key decides)
+    const dep = d.layout === layout.name ? layout.factories.get(d.factory) : liveFactories(d.layout, d.factory).at(-1)
+    if (!dep) return `it uses factory ${d.factory}${d.layout === layout.name ? '' : ` of layout ${d.layout}`}, which is not defined (yet) in this run`
+    let params: unknown
+    try {
+      params = JSON.parse(d.params)
+    } catch {
+      return 'entry damaged (parameters of a dependency)'
+    }
+    const c = dep(params as Partial<FactoryParams>)
+    if (cellKeyOf(c) !== d.cellKey) return `it uses ${c.name} (factory ${d.factory}), which changed`
+    live.push(c)
+  }
+  // the stored cell: everything checked before anything is moved into `cell`
+  let pack = loadPack(ll, e.pack, false)
+  if (typeof pack !== 'string' && pack.taken.has(e.cell)) pack = loadPack(ll, e.pack, true)
+  if (typeof pack === 'string') return `entry damaged: ${pack}`
+  const src = pack.cells.get(e.cell)
+  if (!src) return `entry damaged: ${e.cell} is missing from ${e.pack}`
+  const children: Cell[] = []
+  const prefix = `${e.cell}_`
+  for (const inst of src.instances) {
+    const k = inst.cell.name.startsWith(prefix) ? inst.cell.name.slice(prefix.length) : ''
+    const child = /^\d+$/.test(k) ? live[Number(k)] : undefined
+    if (!child || child.layout !== layout) return `entry damaged: ${e.cell} places ${inst.cell.name}`
+    children.push(child)
+  }
+  pack.taken.add(e.cell)
+  for (const [key, shapes] of src.layers) cell.layers.set(key, shapes)
+  src.layers.clear()
+  if (src.texts.length) cell.texts.push(...src.texts)
+  if (src.nodes.length) cell.nodes.push(...src.nodes)
+  layout.touch()
+  src.instances.forEach((inst, i) => cell.addInstance({ ...inst, cell: children[i]! }))
+  for (const p of e.ports) cell.addPort(portOfRecord(p))
+  record({ layout: layout.name, factory: f.factoryName, cell: cell.name, outcome: 'restored' })
+  return null
+}
+
+setFactorySessionHooks({
+  prepare(f) {
+    keyOf(f)
+  },
+  restore,
+  built(cell, reason) {
+    const info = cell.factoryInfo!
+    if (active) record({ layout: cell.layout.name, factory: info.factory.factoryName, cell: cell.name, outcome: 'built', reason })
+    else builtCount++
+  },
+})
+
+/** What this process's factories restored from the session and built (and why), since the last loadSession. */
+export function sessionReport(): SessionReport {
+  return { dir: active?.root ?? null, restored: restoredCount, built: builtCount, cells: [...records] }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// loading
+
+function rootOf(opts: SessionOptions): string {
+  return resolve(opts.dir ?? active?.root ?? defaultCacheDir())
+}
+
+function indexIdentity(dir: string): string | null {
+  try {
+    const st = statSync(join(dir, 'index.json'), { bigint: true })
+    return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`
+  } catch {
+    return null
+  }
+}
+
+function readIndexAt(dir: string): SessionIndex | string {
+  let text: string
+  try {
+    text = readFileSync(join(dir, 'index.json'), 'utf8')
+  } catch {
+    return 'index.json is missing'
+  }
+  return decodeIndex(text)
+}
+
+/**
+ * The index as it is now, for a save (under the lock): the one loadSession parsed when the file has not changed
+ * since (same size, mtime, ctime, inode: every write replaces the file by a rename, which makes a new inode), else
+ * read again.
+ */
+function currentIndex(dir: string): SessionIndex | string {
+  const id = indexIdentity(dir)
+  for (const ll of active?.layouts.values() ?? []) if (ll.dir === dir && ll.index && id !== null && ll.identity === id) return ll.index
+  return readIndexAt(dir)
+}
+
+/**
+ * Loads a saved session. Factory cells: the index of every saved layout is read now; a factory's call restores
+ * its cell when nothing it depends on changed (the factories may be defined after this call). Returns the
+ * layouts saved whole (`saveSession({ layouts })`) by name; a file that does not match its index is left out,
+ * never half-read.
+ */
+export function loadSession(opts: LoadSessionOptions = {}): Map<string, Layout> {
+  const root = resolve(opts.dir ?? defaultCacheDir())
+  const out = new Map<string, Layout>()
+  const whole = join(root, 'layouts')
+  const fdir = join(root, FACTORIES)
+  if (opts.warnMissingDir && !existsSync(whole) && !existsSync(fdir)) process.stderr.write(`laytest: no saved session in ${root}\n`)
+  if (existsSync(whole)) {
+    for (const d of readdirSync(whole)) {
+      try {
+        const index = JSON.parse(readFileSync(join(whole, d, 'index.json'), 'utf8')) as WholeIndex
+        const gz = readFileSync(join(whole, d, 'cells.gds.gz'))
+        if (sha256(gz) !== index.sha256) continue
+        const layout = readLayout(gunzipSync(gz), { file: join(whole, d, 'cells.gds.gz') })
+        layout.name = index.name
+        out.set(index.name, layout)
+      } catch {
+        // an incomplete or damaged entry: not part of the session
+      }
+    }
+  }
+  const loaded: Loaded = { root, layouts: new Map() }
+  let names: string[] = []
+  try {
+    names = readdirSync(fdir)
+  } catch {
+    // no factory session yet
+  }
+  for (const d of names) {
+    const dir = join(fdir, d)
+    const identity = indexIdentity(dir)
+    const ix = readIndexAt(dir)
+    if (typeof ix === 'string') {
+      // damaged: the layout's name is unknown; by its folder name (the plain name for plain names)
+      loaded.layouts.set(d, { dir, identity: null, index: null, problem: ix, entries: new Map() })
+      continue
+    }
+    const entries = new Map<string, EntryRecord>()
+    for (const e of ix.entries) if (validEntry(e)) entries.set(entryId(e.factory, e.params), e)
+    loaded.layouts.set(ix.layout, { dir, identity: identity === indexIdentity(dir) ? identity : null, index: ix, problem: null, entries })
+  }
+  active = loaded
+  records = []
+  restoredCount = 0
+  builtCount = 0
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// saving
+
+interface WholeIndex {
   name: string
   dbu: number
   sha256: string
   cells: Record<string, string>
 }
 
-function sessionDir(opts: SessionOptions): string {
-  return join(opts.dir ?? defaultCacheDir(), 'layouts')
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 }
 
-/** Writes the layouts (or what `only` needs) into the session folder; returns the files written. */
-export function saveSession(opts: SaveSessionOptions): string[] {
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+function lockIsStale(lockDir: string): boolean {
+  try {
+    const [pid, host] = readFileSync(join(lockDir, 'owner'), 'utf8').split(' ')
+    if (host === hostname() && Number(pid) > 0 && !alive(Number(pid))) return true
+  } catch {
+    // being created, or its owner died before writing it: decided by age
+  }
+  try {
+    return Date.now() - statSync(lockDir).mtimeMs > LOCK_STALE_MS
+  } catch {
+    return false
+  }
+}
+
+/**
+ * A lock on a layout's session folder (a directory made with mkdir, which is atomic), so that parallel
+ * processes merge their cells into the index one after another instead of overwriting each other's. A lock whose
+ * owner died is taken over. After LOCK_WAIT_MS without it, the save goes ahead anyway: every file is written
+ * atomically, so the folder stays consistent (entries of the other writer may be lost, and are built again).
+ */
+function lock(dir: string): () => void {
+  const p = join(dir, '.lock')
+  const deadline = Date.now() + LOCK_WAIT_MS
+  for (let wait = 2; ; wait = Math.min(2 * wait, 100)) {
+    try {
+      mkdirSync(p)
+      try {
+        writeFileSync(join(p, 'owner'), `${process.pid} ${hostname()} ${Date.now()}`)
+      } catch {
+        // the age of the folder decides staleness then
+      }
+      return () => rmSync(p, { recursive: true, force: true })
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+    }
+    if (lockIsStale(p)) {
+      const gone = `${p}.stale.${process.pid}.${Math.random().toString(36).slice(2)}`
+      try {
+        renameSync(p, gone)
+        rmSync(gone, { recursive: true, force: true })
+      } catch {
+        // another process took it over first
+      }
+      continue
+    }
+    if (Date.now() > deadline) {
+      process.stderr.write(`laytest: ${p} is held by another process; saving without the lock\n`)
+      return () => {}
+    }
+    sleep(wait)
+  }
+}
+
+function portRecord(p: Port): PortRecord {
+  return { name: p.name, x: p.x, y: p.y, angle: p.angle, width: p.width, layer: [layerOf(p.layer), datatypeOf(p.layer)] }
+}
+
+/** The factory cells `only` needs: below it, and (transitively) the cells their builds used, in any layout. */
+function closure(only: Cell): Cell[] {
+  const out: Cell[] = []
+  const seen = new Set<Cell>()
+  const stack = [only]
+  while (stack.length) {
+    const c = stack.pop()!
+    if (seen.has(c)) continue
+    seen.add(c)
+    if (c.factoryInfo) out.push(c)
+    for (const i of c.instances) stack.push(i.cell)
+    for (const d of c.factoryInfo?.deps ?? []) stack.push(d)
+  }
+  return out
+}
+
+/** Writes one layout's factory cells into its folder (merged into what is there), under the folder's lock. */
+function saveFactoryLayout(root: string, layout: Layout, cells: Cell[], written: string[]): void {
+  const dir = join(root, FACTORIES, folderName(layout.name))
+  mkdirSync(dir, { recursive: true })
+  const release = lock(dir)
+  try {
+    const cur = currentIndex(dir)
+    let base: SessionIndex | null = typeof cur === 'string' ? null : cur
+    if (base && (base.layout !== layout.name || base.dbu !== layout.dbu || base.metersPerDbu !== layout.metersPerDbu)) base = null
+    const entries = new Map<string, EntryRecord>()
+    let dirty = base === null
+    for (const e of base?.entries ?? []) if (validEntry(e)) entries.set(entryId(e.factory, e.params), e)
+    // entries of factories this process has with another key can never be restored by this code: dropped
+    for (const [id, e] of entries) {
+      const f = layout.factories.get(e.factory)
+      const k = f ? keyOf(f).key : null
+      if (k !== null && k !== e.key) {
+        entries.delete(id)
+        dirty = true
+      }
+    }
+    const packsOf = base?.packs ?? {}
+    const present = (e: EntryRecord): boolean => packsOf[e.pack] !== undefined && existsSync(join(dir, e.pack)) && !damagedPacks.has(join(dir, e.pack))
+    const ours = new Map<string, Cell>()
+    for (const c of cells) {
+      if (cellKeyOf(c) !== null) ours.set(entryId(c.factoryInfo!.factory.factoryName, c.factoryInfo!.canon), c)
+    }
+    // packs mostly superseded are compacted: their live cells this process has go into the new pack
+    const live = new Map<string, number>()
+    for (const e of entries.values()) live.set(e.pack, (live.get(e.pack) ?? 0) + 1)
+    const toPack: Cell[] = []
+    for (const [id, c] of ours) {
+      const e = entries.get(id)
+      const sparse = e ? (live.get(e.pack) ?? 0) * 2 < (packsOf[e.pack]?.cells ?? 0) : false
+      if (e && e.cellKey === cellKeyOf(c) && present(e) && !sparse) continue
+      toPack.push(c)
+    }
+    const factories: Record<string, FactoryVersion> = {}
+    const packRecords: Record<string, PackRecord> = {}
+    if (toPack.length) {
+      const pack = new Layout({ name: layout.name })
+      pack.setUnits(layout.dbu, layout.metersPerDbu)
+      pack.meta = { ...pack.meta, userUnitsPerDbu: layout.meta.userUnitsPerDbu }
+      const recs: EntryRecord[] = []
+      toPack.forEach((c, n) => {
+        const info = c.factoryInfo!
+        const name = `E${n}`
+        const pc = pack.newCell(name)
+        for (const [k, s] of c.layers) pc.layers.set(k, s)
+        pc.texts.push(...c.texts)
+        pc.nodes.push(...c.nodes)
+        const holders = new Map<number, Cell>()
+        for (const inst of c.instances) {
+          const k = info.deps.indexOf(inst.cell)
+          let h = holders.get(k)
+          if (!h) holders.set(k, (h = pack.newCell(`${name}_${k}`)))
+          pc.addInstance({ ...inst, cell: h })
+        }
+        recs.push({
+          factory: info.factory.factoryName, params: info.canon, name: c.name, key: keyOf(info.factory).key!, cellKey: cellKeyOf(c)!,
+          deps: info.deps.map((d) => ({ layout: d.layout.name, factory: d.factoryInfo!.factory.factoryName, params: d.factoryInfo!.canon, cellKey: cellKeyOf(d)! })),
+          ports: c.ports.map(portRecord), pack: '', cell: name,
+        })
+      })
+      const gz = gzipSync(writeLayout(pack))
+      const sha = sha256(gz)
+      const file = `cells-${sha.slice(0, 16)}.gds.gz`
+      writeFileAtomic(join(dir, file), gz)
+      written.push(join(dir, file))
+      packRecords[file] = { sha256: sha, cells: recs.length, bytes: gz.length }
+      for (const r of recs) {
+        r.pack = file
+        entries.set(entryId(r.factory, r.params), r)
+      }
+      dirty = true
+    }
+    // what the entries refer to; entries whose pack is gone are dropped
+    const kept: EntryRecord[] = []
+    for (const e of entries.values()) {
+      const pr = packRecords[e.pack] ?? packsOf[e.pack]
+      if (!pr || !existsSync(join(dir, e.pack)) || (!packRecords[e.pack] && damagedPacks.has(join(dir, e.pack)))) {
+        dirty = true
+        continue
+      }
+      packRecords[e.pack] = pr
+      kept.push(e)
+    }
+    for (const e of kept) {
+      if (factories[e.key]) continue
+      const f = layout.factories.get(e.factory)
+      const k = f ? keyOf(f) : null
+      const v = k?.key === e.key ? k.version : base?.factories[e.key]
+      if (v) factories[e.key] = v
+    }
+    if (dirty || (base && Object.keys(base.packs).length !== Object.keys(packRecords).length)) {
+      const index: SessionIndex = { layout: layout.name, dbu: layout.dbu, metersPerDbu: layout.metersPerDbu, factories, packs: packRecords, entries: kept }
+      writeFileAtomic(join(dir, 'index.json'), encodeIndex(index))
+      written.push(join(dir, 'index.json'))
+    }
+    collectGarbage(dir, new Set(Object.keys(packRecords)))
+  } finally {
+    release()
+  }
+}
+
+/** Removes packs no index refers to (after the grace period) and temporary files of crashed writers. */
+function collectGarbage(dir: string, referenced: Set<string>): void {
+  const now = Date.now()
+  for (const f of readdirSync(dir)) {
+    const pack = /^cells-[0-9a-f]{16}\.gds\.gz$/.test(f)
+    const tmp = f.startsWith('.') && f.endsWith('.tmp')
+    if (!(pack && !referenced.has(f)) && !tmp) continue
+    try {
+      if (now - statSync(join(dir, f)).mtimeMs > PACK_GRACE_MS) rmSync(join(dir, f), { force: true })
+    } catch {
+      // removed by another process meanwhile
+    }
+  }
+}
+
+function writeRunRecord(root: string): void {
+  const dir = join(root, RUNS)
+  mkdirSync(dir, { recursive: true })
+  const name = `${String(Date.now()).padStart(15, '0')}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.json`
+  writeFileAtomic(join(dir, name), JSON.stringify({ pid: process.pid, time: new Date().toISOString(), ...sessionReport() }) + '\n')
+  const all = readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
+  for (const f of all.slice(0, Math.max(0, all.length - KEEP_RUNS))) rmSync(join(dir, f), { force: true })
+}
+
+function ensureGitignore(root: string): void {
+  mkdirSync(root, { recursive: true })
+  if (!existsSync(join(root, '.gitignore'))) writeFileAtomic(join(root, '.gitignore'), '*\n')
+}
+
+/**
+ * Saves the session: the factory cells of every layout that has factories (or of `layouts`; with `only: cell`,
+ * what that cell needs), merged into what the folder holds, and the layouts of `layouts` whole. Returns the files
+ * written. Cells that cannot be saved (a factory whose module is unknown, a cell placing cells no factory made)
+ * are left out and built again next time.
+ */
+export function saveSession(opts: SaveSessionOptions = {}): string[] {
+  const root = rootOf(opts)
   const written: string[] = []
-  for (const layout of opts.layouts) {
+  ensureGitignore(root)
+  for (const layout of opts.layouts ?? []) {
     let toSave = layout
     if (opts.only) {
       if (opts.only.layout !== layout) continue
       toSave = subset(layout, opts.only)
     }
-    const dir = join(sessionDir(opts), safe(layout.name))
+    const dir = join(root, 'layouts', folderName(layout.name))
     mkdirSync(dir, { recursive: true })
     const gz = gzipSync(writeLayout(toSave))
     const cells: Record<string, string> = {}
     for (const c of toSave.cells.values()) cells[c.name] = cellHash(c)
     const file = join(dir, 'cells.gds.gz')
     writeFileAtomic(file, gz)
-    const index: SessionIndex = { name: layout.name, dbu: layout.dbu, sha256: sha256(gz), cells }
+    const index: WholeIndex = { name: layout.name, dbu: layout.dbu, sha256: sha256(gz), cells }
     writeFileAtomic(join(dir, 'index.json'), JSON.stringify(index, null, 1) + '\n')
     written.push(file)
   }
-  return written
-}
-
-/**
- * The layouts of a saved session by name. A file that does not match its index (changed or damaged since it
- * was saved) is left out, never half-read.
- */
-export function loadSession(opts: LoadSessionOptions = {}): Map<string, Layout> {
-  const root = sessionDir(opts)
-  const out = new Map<string, Layout>()
-  if (!existsSync(root)) {
-    if (opts.warnMissingDir) process.stderr.write(`laytest: no saved session in ${root}\n`)
-    return out
-  }
-  for (const d of readdirSync(root)) {
-    try {
-      const index = JSON.parse(readFileSync(join(root, d, 'index.json'), 'utf8')) as SessionIndex
-      const gz = readFileSync(join(root, d, 'cells.gds.gz'))
-      if (sha256(gz) !== index.sha256) continue
-      const layout = readLayout(gunzipSync(gz), { file: join(root, d, 'cells.gds.gz') })
-      layout.name = index.name
-      out.set(index.name, layout)
-    } catch {
-      // an incomplete or damaged entry: not part of the session
+  const byLayout = new Map<Layout, Cell[]>()
+  if (opts.only) {
+    for (const c of closure(opts.only)) {
+      const list = byLayout.get(c.layout) ?? []
+      list.push(c)
+      byLayout.set(c.layout, list)
+    }
+  } else {
+    for (const layout of opts.layouts ?? layoutsWithFactories()) {
+      const list: Cell[] = []
+      for (const f of layout.factories.values()) for (const c of f.cells()) if (layout.cells.get(c.name) === c) list.push(c)
+      if (list.length) byLayout.set(layout, list)
     }
   }
-  return out
+  for (const [layout, cells] of byLayout) {
+    for (const f of layout.factories.values()) warnUnlocated(f, keyOf(f))
+    saveFactoryLayout(root, layout, cells, written)
+  }
+  if (byLayout.size || active) writeRunRecord(root)
+  return written
 }
 
 /** A copy of the layout with only `top` and the cells below it. */
 function subset(layout: Layout, top: Cell): Layout {
-  const keep = new Set<Cell>()
+  const keep = new Set<string>()
   const stack = [top]
   while (stack.length) {
     const c = stack.pop()!
-    if (keep.has(c)) continue
-    keep.add(c)
+    if (keep.has(c.name)) continue
+    keep.add(c.name)
     for (const i of c.instances) stack.push(i.cell)
   }
   // through GDS bytes: the simplest exact copy, then drop what is not needed
   const copy = readLayout(writeLayout(layout))
-  for (const name of [...copy.cells.keys()]) if (![...keep].some((c) => c.name === name)) copy.cells.delete(name)
+  for (const name of [...copy.cells.keys()]) if (!keep.has(name)) copy.cells.delete(name)
   copy.touch()
   return copy
 }
 
-function safe(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, '_') || 'layout'
+// ---------------------------------------------------------------------------------------------------------------
+// inspecting (laytest session stats|list|clear)
+
+export interface SessionCellInfo {
+  name: string
+  params: ParamValue
+  ports: string[]
+  deps: number
+  pack: string
+}
+
+export interface SessionFactoryInfo {
+  name: string
+  module: string | null
+  cells: SessionCellInfo[]
+}
+
+export interface SessionLayoutInfo {
+  layout: string
+  folder: string
+  dbu: number | null
+  /** Why the index cannot be used, else null. */
+  problem: string | null
+  factories: SessionFactoryInfo[]
+  cells: number
+  packs: number
+  bytes: number
+}
+
+export interface SessionLastRun {
+  file: string
+  pid: number
+  time: string
+  restored: number
+  built: number
+  cells: SessionCellRecord[]
+}
+
+export interface SessionInfo {
+  dir: string
+  layouts: SessionLayoutInfo[]
+  /** Layouts saved whole (saveSession({ layouts })). */
+  wholeLayouts: string[]
+  factories: number
+  cells: number
+  bytes: number
+  lastRun: SessionLastRun | null
+}
+
+function dirBytes(dir: string): number {
+  let n = 0
+  try {
+    for (const f of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, f.name)
+      n += f.isDirectory() ? dirBytes(p) : statSync(p).size
+    }
+  } catch {
+    // removed meanwhile
+  }
+  return n
+}
+
+/** What a session folder holds, and the record of the last run that saved into it. */
+export function sessionInfo(opts: SessionOptions = {}): SessionInfo {
+  const root = resolve(opts.dir ?? defaultCacheDir())
+  const layouts: SessionLayoutInfo[] = []
+  const fdir = join(root, FACTORIES)
+  let names: string[] = []
+  try {
+    names = readdirSync(fdir).sort()
+  } catch {
+    // none
+  }
+  for (const d of names) {
+    const dir = join(fdir, d)
+    const ix = readIndexAt(dir)
+    const bytes = dirBytes(dir)
+    if (typeof ix === 'string') {
+      layouts.push({ layout: d, folder: dir, dbu: null, problem: ix, factories: [], cells: 0, packs: 0, bytes })
+      continue
+    }
+    const byFactory = new Map<string, SessionFactoryInfo>()
+    for (const e of ix.entries) {
+      let fi = byFactory.get(e.factory)
+      if (!fi) byFactory.set(e.factory, (fi = { name: e.factory, module: ix.factories[e.key]?.module ?? null, cells: [] }))
+      let params: ParamValue = null
+      try {
+        params = JSON.parse(e.params) as ParamValue
+      } catch {
+        // shown as null
+      }
+      fi.cells.push({ name: e.name, params, ports: (e.ports ?? []).map((p) => p.name), deps: (e.deps ?? []).length, pack: e.pack })
+    }
+    const factories = [...byFactory.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    for (const f of factories) f.cells.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    layouts.push({ layout: ix.layout, folder: dir, dbu: ix.dbu, problem: null, factories, cells: ix.entries.length, packs: Object.keys(ix.packs).length, bytes })
+  }
+  let wholeLayouts: string[] = []
+  try {
+    wholeLayouts = readdirSync(join(root, 'layouts')).sort()
+  } catch {
+    // none
+  }
+  let lastRun: SessionLastRun | null = null
+  try {
+    const runs = readdirSync(join(root, RUNS)).filter((f) => f.endsWith('.json')).sort()
+    for (let i = runs.length - 1; i >= 0 && !lastRun; i--) {
+      try {
+        const r = JSON.parse(readFileSync(join(root, RUNS, runs[i]!), 'utf8')) as SessionLastRun
+        lastRun = { file: join(root, RUNS, runs[i]!), pid: r.pid, time: r.time, restored: r.restored, built: r.built, cells: r.cells ?? [] }
+      } catch {
+        // being written or damaged: the one before
+      }
+    }
+  } catch {
+    // no run saved yet
+  }
+  return {
+    dir: root, layouts, wholeLayouts,
+    factories: layouts.reduce((n, l) => n + l.factories.length, 0),
+    cells: layouts.reduce((n, l) => n + l.cells, 0),
+    bytes: layouts.reduce((n, l) => n + l.bytes, 0) + dirBytes(join(root, 'layouts')),
+    lastRun,
+  }
+}
+
+/** Removes the saved session (factory cells, layouts saved whole, run records); the verdict cache stays. */
+export function clearSession(opts: SessionOptions = {}): string {
+  const root = resolve(opts.dir ?? defaultCacheDir())
+  for (const d of [FACTORIES, 'layouts', RUNS]) rmSync(join(root, d), { recursive: true, force: true })
+  return root
 }

@@ -1,4 +1,8 @@
 export { Layout, Cell, CycleError, LayoutLimitError, type Instance, type Text, type ArraySpec, type PathOptions, type TextOptions, type PlaceOptions, type ArrayOptions, type LayoutOptions } from './layout.js'
+export {
+  FrozenCellError, canonicalJson, factoryCellName, abbreviate, portOf, transformPort, connectTo, MAX_CELL_NAME,
+  type CellFactory, type FactoryCellInfo, type FactoryOptions, type FactoryParams, type ParamValue, type ParamsOf, type Port, type PortSpec,
+} from './factory.js'
 export { layerKey, layerName, layerOf, datatypeOf, toLayerKey, type LayerKey, type LayerSpec } from './layers.js'
 export { type BBox, bboxUnion, bboxTouches } from './bbox.js'
 export { LayerShapes, ShapeKind } from './shapes.js'

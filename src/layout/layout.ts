@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_ARRAY_MEMBERS, DEFAULT_MAX_VERTICES, arrayLimitText, verticesLimitText } from '../gds/limits.js'
 import { showCycle, showName, showNames } from '../gds/names.js'
 import type { GdsElementExtras } from '../gds/sink.js'
+import { createFactory, FrozenCellError, makePort, type CellFactory, type FactoryCellInfo, type FactoryOptions, type FactoryParams, type ParamsOf, type Port, type PortSpec } from './factory.js'
 import { IntBuf } from './intbuf.js'
 import { compressRing } from './polygon.js'
 import { toLayerKey, type LayerKey, type LayerSpec } from './layers.js'
@@ -156,6 +157,10 @@ export class Cell {
 
   /** @internal position of the cell in its layout's creation order (0, 1, 2, ...): an index for flat tables. */
   readonly _index: number
+  /** Set when a factory made the cell (see Layout.factory): it is frozen from then on. */
+  private _factoryInfo: FactoryCellInfo | null = null
+  private _frozenBy: string | null = null
+  private _ports: Port[] = []
 
   constructor(layout: Layout, name: string) {
     this.layout = layout
@@ -181,28 +186,77 @@ export class Cell {
   shapes(key: LayerKey): LayerShapes {
     let s = this.layers.get(key)
     if (!s) {
+      if (this._frozenBy !== null) this.touch()
       s = new LayerShapes()
       this.layers.set(key, s)
     }
     return s
   }
 
+  /** Every change to the cell goes through here first: a cell frozen by its factory refuses it. */
   private touch(): void {
+    if (this._frozenBy !== null) throw new FrozenCellError(this._name, this._frozenBy)
     this.layout.touch()
+  }
+
+  /** True once the factory that made this cell returned it: every change then throws FrozenCellError. */
+  get frozen(): boolean {
+    return this._frozenBy !== null
+  }
+
+  /** The factory and parameters this cell was made from, or null for a cell no factory made. */
+  get factoryInfo(): FactoryCellInfo | null {
+    return this._factoryInfo
+  }
+
+  /** @internal set by the factory (src/layout/factory.ts). */
+  _setFactoryInfo(info: FactoryCellInfo): void {
+    this._factoryInfo = info
+  }
+
+  /** @internal freezes the cell (its factory returned it). */
+  _freeze(by: string): void {
+    this._frozenBy = by
+    // what the methods above cannot guard: direct pushes onto the public arrays then fail too
+    Object.freeze(this._ports)
+    Object.freeze(this.texts)
+    Object.freeze(this.instances)
+    Object.freeze(this.nodes)
+  }
+
+  /** The cell's ports, in the order they were added. */
+  get ports(): readonly Port[] {
+    return this._ports
+  }
+
+  /** The port of that name; throws when the cell has none of that name. */
+  port(name: string): Port {
+    const p = this._ports.find((q) => q.name === name)
+    if (!p) throw new Error(`cell ${showName(this._name)} has no port ${showName(name)}${this._ports.length ? ` (ports: ${this._ports.map((q) => q.name).join(', ')})` : ''}`)
+    return p
+  }
+
+  /** Adds a port: name (unique in the cell), position and width in dbu, angle in degrees, layer. */
+  addPort(spec: PortSpec): Port {
+    const p = makePort(spec, this._name)
+    if (this._ports.some((q) => q.name === p.name)) throw new Error(`cell ${showName(this._name)} has a port ${showName(p.name)} already`)
+    this.touch()
+    this._ports.push(p)
+    return p
   }
 
   /** Adds an axis-parallel box (corners in any order). */
   addBox(layer: LayerSpec, l: number, b: number, r: number, t: number): this {
     checkCoords(`box in ${this._name}`, [l, b, r, t])
-    this.shapes(toLayerKey(layer)).boxes.push4(Math.min(l, r), Math.min(b, t), Math.max(l, r), Math.max(b, t))
     this.touch()
+    this.shapes(toLayerKey(layer)).boxes.push4(Math.min(l, r), Math.min(b, t), Math.max(l, r), Math.max(b, t))
     return this
   }
 
   /** Adds a box on a layer key (no layer parsing); used by readers. */
   addBoxKey(key: LayerKey, l: number, b: number, r: number, t: number, extras?: GdsElementExtras | null): void {
-    this.shapes(key).addBox(l, b, r, t, extras)
     this.touch()
+    this.shapes(key).addBox(l, b, r, t, extras)
   }
 
   /**
@@ -217,9 +271,9 @@ export class Cell {
   }
 
   addPolygonKey(key: LayerKey, xy: ArrayLike<number>, n: number, extras: GdsElementExtras | null): void {
+    this.touch()
     checkVertices(`polygon in ${showName(this._name)}`, writtenPolygonPoints(xy, n))
     this.shapes(key).addPolygon(xy, n, extras)
-    this.touch()
   }
 
   /** Adds a path (centre line, width in dbu). */
@@ -236,21 +290,21 @@ export class Cell {
     key: LayerKey, xy: ArrayLike<number>, n: number, width: number, pathtype: number, bgn: number, end: number,
     extras: GdsElementExtras | null,
   ): void {
+    this.touch()
     checkVertices(`path in ${showName(this._name)}`, n)
     this.shapes(key).addPath(xy, n, width, pathtype, bgn, end, extras)
-    this.touch()
   }
 
   /** Adds a text label (texts carry no area: XOR ignores them unless labels are compared). */
   addText(layer: LayerSpec, text: string, x: number, y: number, opts: TextOptions = {}): this {
     checkCoords(`text in ${this._name}`, [x, y])
     const hasTrans = opts.rotation !== undefined || opts.mirror !== undefined || opts.mag !== undefined
+    this.touch()
     this.texts.push({
       layer: toLayerKey(layer), text, x, y, presentation: opts.presentation ?? 0,
       placement: hasTrans ? { rotation: opts.rotation ?? 0, mirror: opts.mirror ?? false, mag: opts.mag ?? 1 } : null,
       width: null, pathType: null,
     })
-    this.touch()
     return this
   }
 
@@ -281,9 +335,9 @@ export class Cell {
 
   /** @internal adds an instance built by a reader (no checks). */
   addInstance(inst: Instance): void {
+    this.touch()
     this.instances.push(inst)
     inst.cell._placements++
-    this.touch()
   }
 
   private checkChild(child: Cell): Cell {
@@ -341,6 +395,7 @@ export class Layout {
   readonly cells = new Map<string, Cell>()
   /** @internal cells created so far (Cell._index). */
   _cellsCreated = 0
+  private readonly _factories = new Map<string, CellFactory<FactoryParams>>()
   /** Bumped on every change; caches (hashes, bounding boxes) compare it. */
   generation = 0
 
@@ -393,6 +448,23 @@ export class Layout {
     return c
   }
 
+  /**
+   * A cell factory (kfactory's `@cell`): `build(cell, params)` fills a fresh cell for each distinct parameter set
+   * (merged over `defaults`); equal parameters return the same, frozen Cell, named from the factory name and the
+   * abbreviated parameters (`wg_W0p5_L10`). With a session loaded (loadSession), unchanged cells are restored
+   * instead of built. See docs/session.md.
+   */
+  factory<P extends ParamsOf<P> = FactoryParams>(
+    name: string, build: (cell: Cell, params: Readonly<P>) => void, defaults?: P, opts: FactoryOptions = {},
+  ): CellFactory<P> {
+    return createFactory(this, name, build, defaults, opts, this._factories)
+  }
+
+  /** This layout's factories by name. */
+  get factories(): ReadonlyMap<string, CellFactory<FactoryParams>> {
+    return this._factories
+  }
+
   /** A new cell; throws if the name is taken. */
   newCell(name: string): Cell {
     if (this.cells.has(name)) throw new Error(`a cell named ${showName(name)} exists already`)
@@ -406,6 +478,7 @@ export class Layout {
   renameCell(cell: Cell, name: string): void {
     if (cell.layout !== this) throw new Error(`cell ${showName(cell.name)} belongs to another layout`)
     if (name === cell.name) return
+    if (cell.factoryInfo) throw new FrozenCellError(cell.name, cell.factoryInfo.factory.factoryName)
     if (this.cells.has(name)) throw new Error(`a cell named ${showName(name)} exists already`)
     // keep insertion order stable: rebuild the map
     const entries = [...this.cells.entries()].map(([k, v]): [string, Cell] => (v === cell ? [name, v] : [k, v]))
