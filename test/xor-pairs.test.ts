@@ -48,7 +48,8 @@ describe.each(pairs.map((p) => [p.name, p] as const))('pair %s', (_name, pair) =
     const tops = (t: string | string[]): string[] => (typeof t === 'string' ? [t] : t)
     // KLayout's own strmxor pair has dbus 0.001 and 0.0025: KLayout rounds, laytest only when asked to
     const rounding = Math.abs(a.dbu / b.dbu - Math.round(a.dbu / b.dbu)) > 1e-9 && Math.abs(b.dbu / a.dbu - Math.round(b.dbu / a.dbu)) > 1e-9
-    opts = { ...opts, dbuRounding: rounding }
+    // the oracles compare geometry only (texts_ignored): labels are compared by default, so they are left out here
+    opts = { ...opts, dbuRounding: rounding, ignoreLabels: true }
     const { result } = await diffLayouts(a, b, { ...opts, topA: tops(pair.top_a), topB: tops(pair.top_b) })
     expect(result.equal).toBe(pair.expect_equal)
     expect(areas(result, pair.name)).toEqual(expected(pair.xor))
@@ -57,6 +58,19 @@ describe.each(pairs.map((p) => [p.name, p] as const))('pair %s', (_name, pair) =
       const per = await diffLayouts(a, b, { ...opts, topA: top, topB: top })
       expect(areas(per.result, pair.name)).toEqual(expected(x))
     }
+  })
+})
+
+describe.runIf(pairs.some((p) => p.name === 'text_moved'))('labels are compared by default', () => {
+  test('text_moved: equal geometry (as the oracle says), different labels', async () => {
+    const pair = pairs.find((p) => p.name === 'text_moved')!
+    const a = readLayout(pair.a), b = readLayout(pair.b)
+    expect(pair.expect_equal).toBe(true)
+    const { result } = await diffLayouts(a, b)
+    expect(Object.values(result.layers).some((l) => l.differs)).toBe(false)
+    expect(result.labels!.equal).toBe(false)
+    expect(result.equal).toBe(false)
+    expect((await diffLayouts(a, b, { ignoreLabels: true })).result.equal).toBe(true)
   })
 })
 
