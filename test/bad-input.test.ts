@@ -83,13 +83,15 @@ describe('bad input is a GdsError naming file, byte offset, record and expectati
   })
 
   it('reference to a missing cell names both cells', () => {
-    const e = gdsError(library(struct('TOP', sref('MISSING', 0, 0))))
+    // strict: an error naming both cells
+    const e = gdsError(library(struct('TOP', sref('MISSING', 0, 0))), { strict: true })
     expect(e.cells).toEqual(['TOP', 'MISSING'])
     expect(e.message).toContain('MISSING')
     expect(e.message).toContain('TOP')
-    // and the caller can opt into KLayout's behaviour (an empty ghost cell)
-    const l = readLayout(library(struct('TOP', sref('MISSING', 0, 0))), { ghostCells: 'empty' })
+    // by default KLayout's behaviour: an empty ghost cell
+    const l = readLayout(library(struct('TOP', sref('MISSING', 0, 0))))
     expect(l.getCell('MISSING')!.shapeCount).toBe(0)
+    expect(l.getCell('MISSING')!.ghost).toBe(true)
   })
 
   it('cell reference cycle names the cells of the cycle', () => {

@@ -19,7 +19,7 @@ const NASTY = 'BAD\nNAME\x00\x07\xff\xe9'
 
 function gdsError(bytes: Uint8Array, file = 'chip.gds'): GdsError {
   try {
-    readLayout(bytes, { file })
+    readLayout(bytes, { file, strict: true })
   } catch (e) {
     expect(e).toBeInstanceOf(GdsError)
     return e as GdsError
@@ -80,8 +80,8 @@ describe('reader errors are one line', () => {
   test('an undefined cell whose name holds a newline and binary bytes', () => {
     const e = gdsError(library(struct('TOP', sref(NASTY, 0, 0))))
     expect(e.message).toBe(
-      `chip.gds: byte ${e.offset}: SNAME: a definition of every referenced structure; undefined: "BAD\\nNAME\\x00\\x07\\xff\\xe9" ` +
-        "(referenced by TOP); read with ghostCells: 'empty' (--ghost-cells) to keep it as an empty cell",
+      `chip.gds: byte ${e.offset}: SNAME: a definition of every referenced cell (strict mode); undefined: "BAD\\nNAME\\x00\\x07\\xff\\xe9" ` +
+        '(referenced by TOP); without strict (--strict) it is read as an empty cell, as KLayout does',
     )
     // the offset is where the reference is (the SREF element: TOP's structure without its ENDSTR)
     expect(e.offset).toBe(libHead().length + struct('TOP').length - 4)
@@ -94,7 +94,7 @@ describe('reader errors are one line', () => {
     const refs = Array.from({ length: 5000 }, (_, i) => sref(`MISSING_CELL_${i}`, 0, 0))
     const e = gdsError(library(struct('TOP', boundary(1, 0, square(0, 0, 1)), ...refs)), '/tmp/some/dir/chip.gds')
     expectOneLine(e.message)
-    expect(e.message).toMatch(/^\/tmp\/some\/dir\/chip\.gds: byte \d+: SNAME: a definition of every referenced structure; 5,000 are undefined: MISSING_CELL_0 \(referenced by TOP\), MISSING_CELL_1 \(referenced by TOP\) and 4,998 more; read with ghostCells: 'empty' \(--ghost-cells\) to keep them as empty cells$/)
+    expect(e.message).toMatch(/^\/tmp\/some\/dir\/chip\.gds: byte \d+: SNAME: a definition of every referenced cell \(strict mode\); 5,000 are undefined: MISSING_CELL_0 \(referenced by TOP\), MISSING_CELL_1 \(referenced by TOP\) and 4,998 more; without strict \(--strict\) they are read as empty cells, as KLayout does$/)
     expect(e.cells).toHaveLength(5001)
   })
 
@@ -144,18 +144,34 @@ describe('laytest prints one line, with the flag to go on', () => {
       writeFileSync(many, library(struct('TOP', boundary(1, 0, square(0, 0, 10)), ...Array.from({ length: 5000 }, (_, i) => sref(`U${i}`, 0, 0)))))
       const run = (...args: string[]): { status: number | null; stdout: string; stderr: string } =>
         spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, LAYTEST_CACHE: '0' } })
+      // by default: read as KLayout reads them (empty cells), said in one warning line naming them and --strict
       for (const args of [['info', nasty], ['info', many], ['diff', nasty, many], ['render', many, '-o', join(dir, 'x.png')]]) {
         const r = run(...args)
+        expect(r.status, args.join(' ')).toBe(0) // diff: the same geometry
+        const warnings = r.stdout.split('\n').filter((l) => l.includes('warning:'))
+        expect(warnings.length, args.join(' ')).toBeGreaterThanOrEqual(1)
+        for (const w of warnings) {
+          expectOneLine(w)
+          expect(w.length).toBeLessThan(400)
+          expect(w).toMatch(/warning: \S+\.gds: (5,000 cells are|a cell is) referenced but not defined, read as empty .*--strict/)
+        }
+      }
+      expect(run('info', many).stdout).toContain('U0, U1, U2 and 4,997 more')
+      expect(run('info', nasty).stdout).toContain('"BAD\\nNAME\\x00\\x07\\xff\\xe9"')
+      // --json keeps stdout JSON; the warning goes to stderr
+      const json = run('info', '--json', many)
+      expect(JSON.parse(json.stdout).top_cells).toEqual(['TOP'])
+      expectOneLine(json.stderr.slice(0, -1))
+      expect(json.stderr).toMatch(/^laytest: warning: .*5,000 cells/)
+      // --strict: one error line naming the cells and the flag
+      for (const args of [['info', nasty], ['info', many], ['diff', nasty, many], ['render', many, '-o', join(dir, 'x.png')]]) {
+        const r = run(args[0]!, '--strict', ...args.slice(1))
         expect(r.status).toBe(2)
         expect(r.stderr.endsWith('\n')).toBe(true)
         const line = r.stderr.slice(0, -1)
         expectOneLine(line)
-        expect(line).toMatch(/^laytest: \S+\.gds: byte \d+: SNAME: a definition of every referenced structure; .*undefined: .*\(--ghost-cells\)/)
+        expect(line).toMatch(/^laytest: \S+\.gds: byte \d+: SNAME: a definition of every referenced cell \(strict mode\); .*undefined: .*\(--strict\)/)
       }
-      // and the flag it names works for each command
-      expect(run('info', '--ghost-cells', many).status).toBe(0)
-      expect(run('diff', '--ghost-cells', nasty, many).status).toBe(0) // the same geometry
-      expect(run('render', '--ghost-cells', many, '-o', join(dir, 'x.png')).status).toBe(0)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -9,6 +9,7 @@ import { readLayout, writeFileAtomic, type ReadLayoutOptions } from '../layout/g
 import { readLyp } from '../render/lyp.js'
 import { writeDiffImages, type DiffImages } from '../harness/artifacts.js'
 import { summaryText } from '../harness/summary.js'
+import { ghostWarning } from '../layout/ghosts.js'
 
 export interface DiffCommandOptions extends DiffOptions {
   json: boolean
@@ -26,21 +27,26 @@ export interface DiffCommandOptions extends DiffOptions {
   out?: string
   /** Use the session cache (default true; LAYTEST_CACHE=0 turns it off). */
   cache?: boolean
-  /** Keep referenced but undefined cells as empty cells (default: an error naming them). */
-  ghostCells?: boolean
+  /** Undefined cells are an error (default: empty cells, as KLayout reads them, and a warning line). */
+  strict?: boolean
 }
 
 export interface DiffCommandResult {
   text: string
   equal: boolean
+  /** One-line warnings (undefined cells read as empty): in the text, and on stderr with --json. */
+  warnings: string[]
 }
+
+/** A cached result: the comparison and the warnings reading the files gave. */
+type CachedDiff = DiffResult & { warnings?: string[] }
 
 /** Cache key of a diff result: both files' contents, the options that shape the result, laytest's version. */
 function resultCacheKey(a: FileHash, b: FileHash, o: DiffCommandOptions): string {
   const relevant = {
     tolerance: o.tolerance, layers: o.layers, ignoreLabels: o.ignoreLabels === true, missingLayer: o.missingLayer, topA: o.topA, topB: o.topB,
     dbuRounding: o.dbuRounding, areas: o.areas, maxBoxes: o.maxBoxes, prune: o.prune, tileShapes: o.tileShapes,
-    ...(o.ghostCells ? { ghostCells: true } : {}),
+    ...(o.strict ? { strict: true } : {}),
   }
   return `diff\0${VERSION}\0${CACHE_FORMAT_VERSION}\0${a.hash}\0${b.hash}\0${JSON.stringify(relevant)}`
 }
@@ -71,17 +77,19 @@ export async function diffCommand(fileA: string, fileB: string, opts: DiffComman
   const store = opts.cache !== false && process.env.LAYTEST_CACHE !== '0' && inProject && !artifacts && existsSync(fileA) && existsSync(fileB) ? new CacheStore() : null
   const hashes = store ? [hashFile(store, fileA, { keepBytes: true }), hashFile(store, fileB, { keepBytes: true })] as const : null
   const key = hashes ? resultCacheKey(hashes[0], hashes[1], opts) : null
-  const hit = store && key ? store.getJson<DiffResult>(key) : null
+  const hit = store && key ? store.getJson<CachedDiff>(key) : null
   if (hit) {
     store!.recordStats()
     const wall = performance.now() - t0
-    if (opts.json) return { text: JSON.stringify({ a: fileA, b: fileB, ...hit, cached: true }, null, 1) + '\n', equal: hit.equal }
-    return { text: summaryText(fileA, fileB, hit, undefined, wall) + '(from the session cache: both files unchanged since they were compared)\n', equal: hit.equal }
+    const { warnings = [], ...result } = hit
+    if (opts.json) return { text: JSON.stringify({ a: fileA, b: fileB, ...result, cached: true }, null, 1) + '\n', equal: hit.equal, warnings }
+    return { text: warningLines(warnings) + summaryText(fileA, fileB, result, undefined, wall) + '(from the session cache: both files unchanged since they were compared)\n', equal: hit.equal, warnings }
   }
   const exact = hashes?.map((h) => !!h.bytes)
-  const readOpts: ReadLayoutOptions = { ghostCells: opts.ghostCells ? 'empty' : 'error' }
+  const readOpts: ReadLayoutOptions = { strict: !!opts.strict }
   const [a, b] = hashes ? await readHashed([fileA, fileB], hashes, readOpts) : ((await readLayouts([fileA, fileB], readOpts)) as [Layout, Layout])
   for (const h of hashes ?? []) delete h.bytes
+  const warnings = [ghostWarning(a, fileA), ghostWarning(b, fileB)].filter((w): w is string => w !== null)
   const read = performance.now() - t0
   // a progress line on a terminal; nothing when piped
   const tty = process.stderr.isTTY && !opts.json
@@ -94,13 +102,13 @@ export async function diffCommand(fileA: string, fileB: string, opts: DiffComman
   if (store && key && hashes) {
     // the result is stored under the hashes only when it was computed from exactly those contents: bytes that
     // were hashed and parsed, or a file provably not written since it was hashed (see src/cache/keys.ts)
-    if (hashes.every((h, i) => exact![i] || unchangedSince(h))) store.putJson(key, outcome.result)
+    if (hashes.every((h, i) => exact![i] || unchangedSince(h))) store.putJson(key, { ...outcome.result, warnings } satisfies CachedDiff)
     store.recordStats()
   }
   let images: DiffImages | null = null
   const imageDir = opts.images ?? opts.out
   if (imageDir) {
-    const name = opts.name ?? basename(fileB).replace(/\.gds(\.gz)?$/i, '')
+    const name = opts.name ?? basename(fileB).replace(/\.(gds|oas)(\.gz)?$/i, '')
     images = writeDiffImages(imageDir, name, a, b, outcome, { size: opts.size, styles: opts.lyp ? readLyp(opts.lyp) : undefined })
   }
   const r = outcome.result
@@ -110,11 +118,15 @@ export async function diffCommand(fileA: string, fileB: string, opts: DiffComman
       a: fileA, b: fileB, ...r, timings: { read: round(read), ...r.timings, wall: round(wall) },
       ...(images ? { images: images.files, pixelDiff: { diffPixels: images.pixels.diffPixels, diffRatio: images.pixels.diffRatio } } : {}),
     }
-    return { text: JSON.stringify(json, null, 1) + '\n', equal: r.equal }
+    return { text: JSON.stringify(json, null, 1) + '\n', equal: r.equal, warnings }
   }
-  let text = summaryText(fileA, fileB, r, output, wall)
+  let text = warningLines(warnings) + summaryText(fileA, fileB, r, output, wall)
   if (images) text += `images: ${images.files.composite}, ${images.files.xor} (${images.pixels.diffPixels} pixels differ)\n`
-  return { text, equal: r.equal }
+  return { text, equal: r.equal, warnings }
+}
+
+function warningLines(warnings: string[]): string {
+  return warnings.map((w) => `${w}\n`).join('')
 }
 
 const round = (v: number): number => Math.round(v * 10) / 10

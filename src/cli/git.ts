@@ -364,7 +364,7 @@ async function difftoolCommand(local: string, remote: string, name: string | und
     copyFileSync(remote, b)
     xor = join(dir, 'xor.gds')
   }
-  const res = await diffCommand(a, b, { json: false, ghostCells: true, cache: false, output: xor, ignoreLabels: opts.ignoreLabels })
+  const res = await diffCommand(a, b, { json: false, cache: false, output: xor, ignoreLabels: opts.ignoreLabels })
   // name the versions as a person knows them, not by git's temporary files
   const text = res.text.replace(`A: ${a} (`, `A: old ${shown} (`).replace(`B: ${b} (`, `B: new ${shown} (`)
   io.stdout.write(`laytest difftool: ${shown}\n${text}`)

@@ -40,14 +40,17 @@ export const EXIT_ERROR = 2
 const USAGE = `usage: laytest <command> [options]
 
 commands:
-  info FILE [--json] [--ghost-cells]   cells, layers, bounding box and shape counts of a GDSII file
-                                       (--json: the KLayout-oracle schema; --ghost-cells: keep referenced
-                                       but undefined cells as empty cells instead of failing)
-  diff A B [options]                   exact per-layer XOR of two GDSII files and the changed cells;
+  info FILE [--json] [--strict]       cells, layers, bounding box and shape counts of a GDSII or OASIS file
+                                       (plain or gzip, told apart by content; --json: the KLayout-oracle
+                                       schema). Undefined cells are read as empty cells, as KLayout does, with
+                                       a warning; --strict makes them an error
+  diff A B [options]                   exact per-layer XOR of two layout files (GDSII or OASIS, in any mix) and
+                                       the changed cells; same-named top cells are compared pairwise;
                                        exit 0 equal, 1 different, 2 error
       --json                           the result object (per-layer entries keyed "L/D", areas in dbu^2)
       --tolerance T                    ignore differences narrower than T micrometres (reported "sliver only")
-      --top-a CELL, --top-b CELL       top cells to compare (repeat for several; default: the single top)
+      --top-a CELL, --top-b CELL       top cells to compare (repeat for several; default: every top cell,
+                                       paired with the same-named one on the other side)
       --layers L/D,...                 compare only these layers
       --exclude-layers L/D,...         leave these layers out
       --map FROM=TO,...                compare layer FROM as layer TO (on both sides)
@@ -56,7 +59,7 @@ commands:
                                        it against empty and report "only in")
       --areas                          also report each side's merged area per layer (compares in full)
       --dbu-rounding                   allow dbus that are not integer multiples (rounds, like KLayout)
-      --ghost-cells                    keep referenced but undefined cells as empty cells (as KLayout does)
+      --strict                         undefined cells are an error (default: empty, with a warning)
       -o, --output FILE                write the XOR as GDS (one layer per input layer)
       --with-inputs                    with -o: also A and B on layers L+1000 and L+2000
       --workers N                      threads for large XORs (default: every core, at most 4; 0: none)
@@ -67,14 +70,14 @@ commands:
       --images DIR [--name N]          write N-expected/-actual/-diff/-composite/-xor.png (default N: B's name)
       --size PX, --lyp FILE            image size (long side, default 1024) and KLayout layer properties
   test [vitest args] [--open-diff]     run vitest (the project's own); --open-diff sends failures to the viewer
-  render FILE -o OUT.png [options]     draw a cell to PNG (deterministic bytes)
-      --cell C                         cell to draw (default: the single top cell)
+  render FILE -o OUT.png [options]     draw a layout (GDSII or OASIS) to PNG (deterministic bytes)
+      --cell C                         cell to draw (default: every top cell, as the file is)
       --size PX                        pixels on the long side (default 1024)
       --lyp FILE                       KLayout layer properties (colours, patterns, visibility)
       --window=l,b,r,t                 window in micrometres (default: the cell's box with a margin)
       --background #rrggbb             background colour (default #ffffff)
       --texts                          draw text labels (built-in bitmap font)
-      --ghost-cells                    keep referenced but undefined cells as empty cells
+      --strict                         undefined cells are an error (default: empty, with a warning)
   cache stats|clear|prune [--json]     the session cache (build/session/laytest): entries, size, hits and
                                        misses of the last run; clear it; evict down to the size cap
       --dir D, --max-bytes N           another cache folder (or LAYTEST_SESSION_DIR); the cap for prune
@@ -106,10 +109,12 @@ export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands)
       case 'info': {
         const { values, positionals } = parseArgs({
           args: rest, allowPositionals: true,
-          options: { json: { type: 'boolean' }, 'ghost-cells': { type: 'boolean' } },
+          options: { json: { type: 'boolean' }, strict: { type: 'boolean' }, 'ghost-cells': { type: 'boolean' } },
         })
         if (positionals.length !== 1) throw new UsageError('info takes exactly one FILE')
-        io.stdout.write(infoCommand(positionals[0]!, { json: !!values.json, ghostCells: !!values['ghost-cells'] }))
+        const info = infoCommand(positionals[0]!, { json: !!values.json, strict: !!values.strict })
+        if (values.json) for (const w of info.warnings) io.stderr.write(`laytest: ${w}\n`)
+        io.stdout.write(info.text)
         return EXIT_OK
       }
       case 'diff': {
@@ -123,7 +128,7 @@ export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands)
             'dbu-rounding': { type: 'boolean' }, output: { type: 'string', short: 'o' }, 'with-inputs': { type: 'boolean' },
             workers: { type: 'string' }, images: { type: 'string' }, out: { type: 'string' }, 'open-diff': { type: 'boolean' }, 'no-cache': { type: 'boolean' },
             viewer: { type: 'string' }, name: { type: 'string' }, size: { type: 'string' }, lyp: { type: 'string' },
-            'ghost-cells': { type: 'boolean' },
+            'ghost-cells': { type: 'boolean' }, strict: { type: 'boolean' },
           },
         })
         if (positionals.length !== 2) throw new UsageError('diff takes two files: laytest diff A B')
@@ -150,8 +155,9 @@ export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands)
           ignoreLabels: !!values['ignore-labels'], missingLayer: ml as 'empty' | 'error' | undefined, areas: !!values.areas,
           dbuRounding: !!values['dbu-rounding'], output: values.output, withInputs: !!values['with-inputs'], workers,
           images: values.images, out: values.out, name: values.name, size: parseSize(values.size), lyp: values.lyp, cache: !values['no-cache'],
-          ghostCells: !!values['ghost-cells'],
+          strict: !!values.strict,
         })
+        if (values.json) for (const w of res.warnings) io.stderr.write(`laytest: ${w}\n`)
         io.stdout.write(res.text)
         if (values['open-diff'] && !res.equal) {
           const a = resolve(positionals[0]!), b = resolve(positionals[1]!)
@@ -214,7 +220,7 @@ export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands)
           options: {
             output: { type: 'string', short: 'o' }, cell: { type: 'string' }, size: { type: 'string' }, lyp: { type: 'string' },
             window: { type: 'string' }, background: { type: 'string' }, texts: { type: 'boolean' },
-            'ghost-cells': { type: 'boolean' },
+            'ghost-cells': { type: 'boolean' }, strict: { type: 'boolean' },
           },
         })
         if (positionals.length !== 1) throw new UsageError('render takes exactly one FILE')
@@ -230,7 +236,7 @@ export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands)
         if (values.background !== undefined && !/^#?[0-9a-f]{6}$/i.test(values.background)) throw new UsageError(`--background wants #rrggbb (got "${values.background}")`)
         io.stdout.write(renderCommand(positionals[0]!, values.output, {
           cell: values.cell, size: parseSize(values.size), lyp: values.lyp, window, background: values.background, texts: !!values.texts,
-          ghostCells: !!values['ghost-cells'],
+          strict: !!values.strict,
         }))
         return EXIT_OK
       }

@@ -8,10 +8,17 @@ export interface LaytestOptions extends Pick<DiffOptions, 'tolerance' | 'layers'
   referenceDir?: string
   /**
    * Where a reference lives, like Playwright's snapshotPathTemplate. Placeholders: {referenceDir},
-   * {testFilePath} (relative to the root), {testFileName}, {arg} (the reference name), {ext} (".gds").
-   * Default "{referenceDir}/{testFilePath}/{arg}{ext}".
+   * {testFilePath} (relative to the root), {testFileName}, {arg} (the reference name), {ext} (".gds" or ".oas",
+   * see referenceFormat). Default "{referenceDir}/{testFilePath}/{arg}{ext}".
    */
   pathTemplate?: string
+  /**
+   * The format new references are written in: "gds" (default) or "oas" (OASIS, typically several times smaller
+   * in a repository). An existing reference is read, and rewritten by -u, in the format it has.
+   */
+  referenceFormat?: 'gds' | 'oas'
+  /** Undefined cells (referenced, never defined) fail the assertion (default: read as empty cells with a warning). */
+  strict?: boolean
   /** Folder of the failure artifacts (default "laytest-results"). */
   resultsDir?: string
   /** Project root the paths are relative to (default: the current directory, which vitest sets to the root). */

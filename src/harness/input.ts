@@ -3,20 +3,23 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { GdsError } from '../gds/errors.js'
+import { layoutFormatOf } from '../gds/format.js'
 import { sha256 } from '../cache/store.js'
-import { readLayout, writeLayout } from '../layout/gdsio.js'
+import { readLayout, writeLayout, type ReadLayoutOptions } from '../layout/gdsio.js'
 import { Layout } from '../layout/layout.js'
 
 /** A command that writes a GDS file: "{out}" in its arguments is replaced by the path to write. */
 export interface GeneratorInput {
   command: string[]
+  /** The format the generator writes (the name {out} ends in: out.gds or out.oas); any is read by its content. */
+  format?: 'gds' | 'oas'
   cwd?: string
   env?: Record<string, string>
   /** ms; default from the options (120000). */
   timeout?: number
 }
 
-/** What toMatchReference accepts: a GDS path, GDS bytes, a Layout, or a generator command. */
+/** What toMatchReference accepts: a GDSII or OASIS path or bytes, a Layout, or a generator command. */
 export type LayoutInput = string | Uint8Array | Layout | GeneratorInput
 
 /** A layout input that could not be turned into a layout; the message says what happened. */
@@ -44,18 +47,18 @@ export interface ResolvedInput {
  * The layout of an input. `signal` (vitest's test signal) stops a running generator when vitest gives up on the
  * test first (its testTimeout, a cancelled run).
  */
-export async function resolveInput(input: LayoutInput, timeout = 120000, signal?: AbortSignal): Promise<ResolvedInput> {
+export async function resolveInput(input: LayoutInput, timeout = 120000, signal?: AbortSignal, read: ReadLayoutOptions = {}): Promise<ResolvedInput> {
   if (input instanceof Layout) return { layout: input, bytes: writeLayout(input), label: `Layout ${input.name}` }
   if (typeof input === 'string') {
-    const { layout, fileHash } = readHashed(input)
+    const { layout, fileHash } = readHashed(input, read)
     return { layout, bytes: writeLayout(layout), label: input, fileHash }
   }
   if (input instanceof Uint8Array) {
-    const layout = readLayout(input, { file: '<bytes>' })
-    return { layout, bytes: writeLayout(layout), label: `${input.length} bytes of GDS` }
+    const layout = readLayout(input, { ...read, file: '<bytes>' })
+    return { layout, bytes: writeLayout(layout), label: `${input.length} bytes of ${layoutFormatOf(input.subarray(0, 4096), '<bytes>') === 'oasis' ? 'OASIS' : 'GDS'}` }
   }
-  if (isGenerator(input)) return runGenerator(input, timeout, signal)
-  throw new InputError('toMatchReference expects a GDS path, GDS bytes, a laytest Layout or { command: [...] }')
+  if (isGenerator(input)) return runGenerator(input, timeout, signal, read)
+  throw new InputError('toMatchReference expects a GDSII or OASIS path or bytes, a laytest Layout or { command: [...] }')
 }
 
 export function isGenerator(input: unknown): input is GeneratorInput {
@@ -63,14 +66,14 @@ export function isGenerator(input: unknown): input is GeneratorInput {
 }
 
 /** A GDS file read once: its layout and the SHA-256 of exactly the bytes parsed. */
-function readHashed(path: string): { layout: Layout; fileHash: string } {
+function readHashed(path: string, read: ReadLayoutOptions): { layout: Layout; fileHash: string } {
   let bytes: Uint8Array
   try {
     bytes = readFileSync(path)
   } catch (e) {
     throw new GdsError({ file: path, expected: `a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` })
   }
-  return { layout: readLayout(bytes, { file: path }), fileHash: sha256(bytes) }
+  return { layout: readLayout(bytes, { ...read, file: path }), fileHash: sha256(bytes) }
 }
 
 /** Process groups of running generators: killed if this process exits while they run. */
@@ -82,13 +85,13 @@ let exitHook = false
  * vitest aborts the test, and when the generator itself exits, everything it started is stopped too: nothing
  * is left orphaned. SIGTERM first, SIGKILL 2 s later for what ignores it.
  */
-async function runGenerator(g: GeneratorInput, timeout: number, signal?: AbortSignal): Promise<ResolvedInput> {
+async function runGenerator(g: GeneratorInput, timeout: number, signal: AbortSignal | undefined, read: ReadLayoutOptions): Promise<ResolvedInput> {
   if (g.command.length === 0) throw new InputError('generator command is empty')
   const limit = g.timeout ?? timeout
   const shown = g.command.join(' ')
   if (signal?.aborted) throw new InputError(`generator not started: vitest already aborted the test: ${shown}`)
   const dir = mkdtempSync(join(tmpdir(), 'laytest-gen-'))
-  const out = join(dir, 'out.gds')
+  const out = join(dir, g.format === 'oas' ? 'out.oas' : 'out.gds')
   const [cmd, ...args] = g.command.map((a) => a.replaceAll('{out}', out)) as [string, ...string[]]
   const posix = process.platform !== 'win32'
   let keep = false
@@ -139,11 +142,11 @@ async function runGenerator(g: GeneratorInput, timeout: number, signal?: AbortSi
     if (!existsSync(out)) throw new InputError(`generator did not write {out} (${out}): ${shown}`)
     let layout: Layout
     try {
-      layout = readLayout(readFileSync(out), { file: out })
+      layout = readLayout(readFileSync(out), { ...read, file: out })
     } catch (e) {
       if (!(e instanceof GdsError)) throw e
       keep = true
-      throw new InputError(`generator wrote a file that is not GDSII (kept for a look): ${e.message}\n  generator: ${shown}`)
+      throw new InputError(`generator wrote a file laytest cannot read as GDSII or OASIS (kept for a look): ${e.message}\n  generator: ${shown}`)
     }
     return { layout, bytes: writeLayout(layout), label: shown }
   } finally {

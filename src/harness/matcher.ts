@@ -1,15 +1,17 @@
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { diffLayouts, writeXorGds, type DiffOutcome } from '../diff/index.js'
 import { GdsError } from '../gds/errors.js'
-import { readLayout, writeFileAtomic } from '../layout/gdsio.js'
+import { formatOfName, readLayout, writeFileAtomic, writeLayout } from '../layout/gdsio.js'
+import { ghostWarning } from '../layout/ghosts.js'
+import { writeOasis } from '../layout/oasisio.js'
 import type { Layout } from '../layout/layout.js'
 import { readLyp } from '../render/lyp.js'
 import { writeDiffImages, type DiffImages } from './artifacts.js'
 import { effectiveOptions, META_KEY, type LaytestOptions, type UpdateMode } from './config.js'
 export { META_KEY }
 import { InputError, isGenerator, resolveInput, type LayoutInput } from './input.js'
-import { referenceFolder, referenceName, referencePath, resultsFolder, resultsRoot } from './reference.js'
+import { findReference, referenceFolder, referenceName, resultsFolder, resultsRoot } from './reference.js'
 import { summaryText } from './summary.js'
 import { CACHE_FORMAT_VERSION, CacheStore, LAYTEST_VERSION as VERSION, sha256 } from '../cache/store.js'
 import { fileContentHash } from '../cache/keys.js'
@@ -119,7 +121,8 @@ export async function toMatchReference(this: MatcherContext, received: LayoutInp
   const testFile = this.testPath ?? 'unknown-test-file'
   const testName = this.currentTestName ?? 'unnamed test'
   const name = referenceName(testFile, testName, argName)
-  const refPath = referencePath(opts, testFile, name)
+  const found = findReference(opts, testFile, name)
+  const refPath = found.path
   const shownRef = relative(root, refPath)
   const folder = resultsFolder(opts, testFile, name)
   const timeout = isGenerator(received) ? (received.timeout ?? opts.generatorTimeout ?? 120000) : undefined
@@ -138,6 +141,10 @@ export async function toMatchReference(this: MatcherContext, received: LayoutInp
     return { pass: false, message: () => message }
   }
   if (this.isNot) return fail('toMatchReference cannot be negated (.not): assert the difference you expect instead')
+  if (found.both) {
+    return fail(`laytest: two references for one assertion: ${shownRef} and ${relative(root, found.both)}; ` +
+      'delete the one that is not meant (referenceFormat only chooses the format of new references)')
+  }
 
   // the session cache: a comparison that passed before, of the same bytes with the same options, passes again
   // without reading either layout (keys are content hashes: see docs/cache.md)
@@ -226,7 +233,7 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
   const { refPath, shownRef, mode, folder, root, record, fail, cache } = c
   let actual: Awaited<ReturnType<typeof resolveInput>>
   try {
-    actual = await resolveInput(received, opts.generatorTimeout, c.signal)
+    actual = await resolveInput(received, opts.generatorTimeout, c.signal, { strict: !!opts.strict })
   } catch (e) {
     if (e instanceof InputError || e instanceof GdsError) return fail(`laytest: the layout under test could not be read: ${e.message}`)
     throw e
@@ -241,7 +248,7 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
         `The layout under test was saved as ${relative(root, saved)}; create the reference locally (vitest) or with -u.`, folderFiles(opts, folder))
     }
     mkdirSync(dirname(refPath), { recursive: true })
-    writeFileAtomic(refPath, actual.bytes)
+    writeFileAtomic(refPath, referenceBytes(actual.layout, actual.bytes, refPath))
     record({ status: 'written' })
     return { pass: true, message: () => `laytest: wrote reference ${shownRef}` }
   }
@@ -259,7 +266,7 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
     if (mode !== 'all') {
       const again = restoreFailure(cache, verdictKey, folder, actual.bytes)
       if (again) {
-        if (!existsSync(join(folder, 'expected.gds'))) copyFileSync(refPath, join(folder, 'expected.gds'))
+        if (!existsSync(join(folder, 'expected.gds'))) writeExpected(folder, refPath, readFileSync(refPath), null, !!opts.strict)
         return fail(`${again.message}\n(from the session cache: the same layouts and options failed before)`, { ...folderFiles(opts, folder), layers: again.layers, dbu: again.dbu ?? reportDbu(folder), cached: true })
       }
     }
@@ -273,7 +280,7 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
       const refHash = sha256(refBytes)
       if (refHash !== c.refHash) verdictKey = verdictCacheKey(refHash, actual.fileHash ?? sha256(actual.bytes), opts)
     }
-    reference = readLayout(refBytes, { file: shownRef })
+    reference = readLayout(refBytes, { file: shownRef, strict: !!opts.strict })
   } catch (e) {
     if (e instanceof GdsError) return fail(`laytest: the reference cannot be read: ${e.message}\n(fix or delete it; -u rewrites it)`)
     throw e
@@ -300,14 +307,16 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
     return { pass: true, message: () => `laytest: ${shownRef} matches` }
   }
   if (mode === 'all') {
-    writeFileAtomic(refPath, actual.bytes)
+    writeFileAtomic(refPath, referenceBytes(actual.layout, actual.bytes, refPath))
     record({ status: 'updated', layers, dbu: r.dbu })
     return { pass: true, message: () => `laytest: updated reference ${shownRef}` }
   }
-  await writeFailureFiles(folder, actual.bytes, refBytes, outcome)
+  await writeFailureFiles(folder, actual.bytes, refPath, refBytes, reference, outcome)
   const rel = (p: string): string => relative(root, p)
+  const warnings = [ghostWarning(reference, shownRef), ghostWarning(actual.layout, actual.label)].filter((w): w is string => w !== null)
   const lines = [
     `laytest: layout differs from reference ${shownRef}`,
+    ...warnings,
     '',
     summaryText(shownRef, actual.label, r, undefined).trimEnd(),
     '',
@@ -363,11 +372,24 @@ function restoreFailure(cache: CacheStore, key: string, folder: string, actualBy
   return f
 }
 
-async function writeFailureFiles(folder: string, actualBytes: Uint8Array, refBytes: Uint8Array, outcome: DiffOutcome): Promise<void> {
+/** A new or updated reference's bytes: OASIS for a .oas path, else the GDSII bytes of the input. */
+function referenceBytes(layout: Layout, gds: Uint8Array, refPath: string): Uint8Array {
+  return formatOfName(refPath) === 'oasis' ? writeOasis(layout, { gzip: /\.gz$/i.test(refPath) }) : gds
+}
+
+/**
+ * The reference as it was compared, as expected.gds in the failure folder (the artifact then holds both sides,
+ * no links out of laytest-results/); an OASIS reference is written there as GDSII, like actual.gds.
+ */
+function writeExpected(folder: string, refPath: string, refBytes: Uint8Array, reference: Layout | null, strict: boolean): void {
+  if (formatOfName(refPath) === 'gds') return writeFileAtomic(join(folder, 'expected.gds'), refBytes)
+  writeFileAtomic(join(folder, 'expected.gds'), writeLayout(reference ?? readLayout(refBytes, { file: refPath, strict })))
+}
+
+async function writeFailureFiles(folder: string, actualBytes: Uint8Array, refPath: string, refBytes: Uint8Array, reference: Layout, outcome: DiffOutcome): Promise<void> {
   mkdirSync(folder, { recursive: true })
   writeFileAtomic(join(folder, 'actual.gds'), actualBytes)
-  // the reference as it was compared: the artifact then holds both sides (no links out of laytest-results/)
-  writeFileAtomic(join(folder, 'expected.gds'), refBytes)
+  writeExpected(folder, refPath, refBytes, reference, false)
   await writeXorGds(outcome, join(folder, 'xor.gds'))
   writeFileAtomic(join(folder, 'report.json'), JSON.stringify(outcome.result, null, 1) + '\n')
 }
@@ -384,7 +406,7 @@ function verdictCacheKey(refHash: string, actualHash: string, o: LaytestOptions)
   const lyp = o.render?.lyp && existsSync(o.render.lyp) ? fileContentHash(null, o.render.lyp) : null
   const relevant = {
     tolerance: o.tolerance, layers: o.layers, ignoreLabels: o.ignoreLabels === true, missingLayer: o.missingLayer, topA: o.topA, topB: o.topB,
-    dbuRounding: o.dbuRounding, compare: o.compare ?? 'xor',
+    dbuRounding: o.dbuRounding, compare: o.compare ?? 'xor', ...(o.strict ? { strict: true } : {}),
     pixel: o.compare === 'pixel' || o.compare === 'both' ? { pixel: o.pixel, size: o.render?.size, lyp } : null,
   }
   return `verdict\0${VERSION}\0${CACHE_FORMAT_VERSION}\0${refHash}\0${actualHash}\0${JSON.stringify(relevant)}`

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import type { LaytestOptions } from './config.js'
 
@@ -26,6 +27,26 @@ export function resetCounters(testFile: string, testName: string): void {
   for (const k of counters.keys()) if (k.startsWith(`${testFile}\0${testName}\0`)) counters.delete(k)
 }
 
+/** The file extension of a reference format. */
+export function referenceExt(format: LaytestOptions['referenceFormat']): '.gds' | '.oas' {
+  return format === 'oas' ? '.oas' : '.gds'
+}
+
+/**
+ * Where the reference of an assertion is: the existing file, in whichever format it was written (.gds or .oas:
+ * a project that switches referenceFormat keeps its references), else the path of a new one in the configured
+ * format. `both` is set when a reference exists in both formats (the assertion then fails: which one is meant?).
+ */
+export function findReference(opts: LaytestOptions, testFile: string, name: string): { path: string; both: string | null } {
+  const preferred = referencePath(opts, testFile, name)
+  const other = referencePath({ ...opts, referenceFormat: opts.referenceFormat === 'oas' ? 'gds' : 'oas' }, testFile, name)
+  if (other === preferred) return { path: preferred, both: null }
+  const hasPreferred = existsSync(preferred), hasOther = existsSync(other)
+  if (hasOther && !hasPreferred) return { path: other, both: null }
+  return { path: preferred, both: hasPreferred && hasOther ? other : null }
+}
+
+/** The path of a reference in the configured format (existing or not). */
 export function referencePath(opts: LaytestOptions, testFile: string, name: string): string {
   const root = opts.root ?? process.cwd()
   const rel = isAbsolute(testFile) ? relative(root, testFile) : testFile
@@ -35,7 +56,7 @@ export function referencePath(opts: LaytestOptions, testFile: string, name: stri
     .replaceAll('{testFilePath}', rel.split('\\').join('/'))
     .replaceAll('{testFileName}', basename(testFile))
     .replaceAll('{arg}', name)
-    .replaceAll('{ext}', '.gds')
+    .replaceAll('{ext}', referenceExt(opts.referenceFormat))
   return isAbsolute(p) ? p : resolve(root, p)
 }
 

@@ -198,7 +198,7 @@ function listGds(dir: string): string[] {
   for (const e of readdirSync(dir)) {
     const p = join(dir, e)
     if (statSync(p).isDirectory()) out.push(...listGds(p))
-    else if (/\.gds(\.gz)?$/i.test(e)) out.push(p)
+    else if (/\.(gds|oas)(\.gz)?$/i.test(e)) out.push(p)
   }
   return out
 }

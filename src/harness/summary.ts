@@ -1,4 +1,6 @@
-import type { DiffResult } from '../diff/index.js'
+import type { DiffResult, TopDiff } from '../diff/index.js'
+import { showName } from '../gds/names.js'
+import { showMicrons } from '../layout/units.js'
 
 /** An area in dbu^2 as um^2, 6 significant digits. */
 export function fmtArea(dbu2: number, dbu: number): string {
@@ -11,14 +13,16 @@ export function summaryText(fileA: string, fileB: string, r: DiffResult, output:
   const lines: string[] = []
   lines.push(`A: ${fileA} (top ${r.topA.join(', ')})`)
   lines.push(`B: ${fileB} (top ${r.topB.join(', ')})`)
-  lines.push(`grid: dbu ${r.dbu} um${r.tolerance ? `, tolerance ${r.tolerance} um` : ''}`)
+  lines.push(`grid: dbu ${showMicrons(r.dbu)} um${r.tolerance ? `, tolerance ${r.tolerance} um` : ''}`)
   lines.push('')
+  if (r.tops) lines.push(...topLines(r.tops, r.dbu), '')
   const all = Object.values(r.layers)
   const um = (v: number): string => Number((v * r.dbu).toPrecision(10)).toString()
   const differing = all.filter((l) => l.differs || l.sliverOnly)
   if (differing.length === 0) {
     lines.push(`No differences found (${all.length} layer(s) compared, ${all.filter((l) => l.method === 'identical').length} with identical content, not XORed).`)
   } else {
+    if (r.tops) lines.push('All top cells together:')
     lines.push('Layer       XOR area (um^2)   Polygons  Only in  Largest difference (um)')
     lines.push('------------------------------------------------------------------------------------------')
     for (const l of differing) {
@@ -35,7 +39,8 @@ export function summaryText(fileA: string, fileB: string, r: DiffResult, output:
     lines.push('')
     lines.push(`Labels differ: ${r.labels.countOnlyInA} only in A, ${r.labels.countOnlyInB} only in B`)
     for (const [side, list] of [['A', r.labels.onlyInA], ['B', r.labels.onlyInB]] as const) {
-      for (const l of list.slice(0, 10)) lines.push(`  only in ${side}: "${l.text}" on ${l.layer} at (${um(l.x)}, ${um(l.y)}) um`)
+      // one line per label however long it is or whatever it holds (gdsfactory's settings labels span lines)
+      for (const l of list.slice(0, 10)) lines.push(`  only in ${side}: ${quoted(l.text)} on ${l.layer} at (${um(l.x)}, ${um(l.y)}) um`)
     }
   }
   const cc = r.changedCells
@@ -53,4 +58,30 @@ export function summaryText(fileA: string, fileB: string, r: DiffResult, output:
   if (output) lines.push('', `XOR written to ${output}`)
   if (wall !== undefined) lines.push('', `${r.equal ? 'EQUAL' : 'DIFFERENT'} (${Math.round(wall)} ms)`)
   return lines.join('\n') + '\n'
+}
+
+/** Several top cells compared pairwise: one line per top cell name, what differs in it. */
+function topLines(tops: TopDiff[], dbu: number): string[] {
+  const differ = tops.filter((t) => !t.equal).length
+  const out = [`Top cells, compared pairwise by name: ${differ ? `${differ} of ${tops.length} differ` : `all ${tops.length} equal`}`]
+  const w = Math.min(32, Math.max(...tops.map((t) => t.name.length)))
+  for (const t of tops) {
+    let what: string
+    if (t.onlyIn) what = `top cell only in ${t.onlyIn.toUpperCase()}`
+    else if (t.equal) what = 'equal'
+    else {
+      const layers = Object.values(t.layers).filter((l) => l.differs)
+      const shown = layers.slice(0, 6).map((l) => `${l.layer} ${fmtArea(l.xorArea, dbu)} um^2`)
+      what = layers.length ? `different: ${shown.join(', ')}${layers.length > shown.length ? `, ${layers.length - shown.length} more layer(s)` : ''}` : 'different (labels)'
+    }
+    const name = showName(t.topA && t.topB && t.topA !== t.topB ? `${t.topA} / ${t.topB}` : t.name, 48)
+    out.push(`  ${name.padEnd(w)}  ${what}`)
+  }
+  return out
+}
+
+/** A label's text for one line: quoted, escaped where it holds control or non-ASCII characters, cut at 60. */
+function quoted(text: string): string {
+  const s = showName(text, 60)
+  return s.startsWith('"') ? s : `"${s}"`
 }

@@ -1,7 +1,6 @@
-import { writeFileSync, renameSync, unlinkSync } from 'node:fs'
-import { dirname, basename, join } from 'node:path'
 import { GdsError } from '../gds/errors.js'
-import { count, showCycle, showList, showName } from '../gds/names.js'
+import { layoutFileFormat, layoutFormatOf } from '../gds/format.js'
+import { showCycle, showName } from '../gds/names.js'
 import { readGds, readGdsFile, type GdsReadOptions } from '../gds/reader.js'
 import { ShapeBatch, type GdsElementExtras, type GdsLibraryInfo, type GdsShapeBatch, type GdsSink, type GdsStrans } from '../gds/sink.js'
 import { GdsStreamWriter, gdsTime } from '../gds/writer.js'
@@ -10,20 +9,24 @@ import { CycleError, Layout, copyCoords, type Cell, type Instance } from './layo
 import { IntSlab } from './intbuf.js'
 import { LayerShapes, ShapeKind } from './shapes.js'
 import { roundCoord } from './transform.js'
+import { writeFileAtomic } from './atomic.js'
+import { ghostCellsMode, undefinedCellsExpected } from './ghosts.js'
+import { readOasis, writeOasisFile, type ReadOasisOptions, type WriteOasisOptions } from './oasisio.js'
+
+export { writeFileAtomic }
 
 /** KLayout's meta-data structure: not a cell (KLayout does not show it; flattening it would duplicate geometry). */
 export const CONTEXT_INFO_CELL = '$$$CONTEXT_INFO$$$'
 
-export interface ReadLayoutOptions extends GdsReadOptions {
+export interface ReadLayoutOptions extends GdsReadOptions, Omit<ReadOasisOptions, keyof GdsReadOptions> {
   /**
-   * A structure that is referenced but never defined: `'error'` (default) fails with the cell names;
-   * `'empty'` keeps it as an empty "ghost" cell, as KLayout does.
+   * Refuse what KLayout reads leniently: a cell that is referenced but never defined is an error (default: an
+   * empty "ghost" cell, as KLayout reads it; `ghostWarning(layout)` says so in one line).
    */
+  strict?: boolean
+  /** A cell referenced but never defined: `'empty'` (the default unless `strict`) or `'error'`. */
   ghostCells?: 'error' | 'empty'
 }
-
-/** Characters of each name in the undefined-cells message (the message stays one line of about 250 characters). */
-const NAME_IN_LIST = 32
 
 class LayoutBuilder implements GdsSink {
   layout: Layout | null = null
@@ -181,17 +184,13 @@ class LayoutBuilder implements GdsSink {
     const l = this.layout!
     const missing = [...l.cells.values()].filter((c) => c.times === null)
     if (missing.length) {
-      if ((this.opts.ghostCells ?? 'error') === 'error') {
+      if (ghostCellsMode(this.opts) === 'error') {
         const first = this.firstRef.get(missing[0]!)
-        // one line however many names, whatever bytes they hold (names.ts); the first few, then a count
-        const by = (c: Cell): string => showName(this.firstRef.get(c)?.by ?? '?', NAME_IN_LIST)
-        const shown = missing.slice(0, 3).map((c) => `${showName(c.name, NAME_IN_LIST)} (referenced by ${by(c)})`)
-        const n = missing.length
+        const by = (c: Cell): string => this.firstRef.get(c)?.by ?? ''
         throw new GdsError({
           file: this.file, offset: first?.offset, record: 'SNAME',
-          expected: `a definition of every referenced structure; ${n > 1 ? `${count(n)} are ` : ''}undefined: ` +
-            `${showList(shown, { chars: 80 }, n)}; read with ghostCells: 'empty' (--ghost-cells) to keep ${n > 1 ? 'them as empty cells' : 'it as an empty cell'}`,
-          cells: [...new Set(missing.flatMap((c) => [this.firstRef.get(c)?.by ?? '', c.name]).filter(Boolean))],
+          expected: undefinedCellsExpected(missing.map((c) => ({ name: c.name, by: by(c) }))),
+          cells: [...new Set(missing.flatMap((c) => [by(c), c.name]).filter(Boolean))],
         })
       }
       for (const c of missing) c.ghost = true
@@ -227,8 +226,19 @@ function instanceOf(cell: Cell, x: number, y: number, s: GdsStrans | null, array
   return inst
 }
 
-/** Reads a GDSII file (plain or gzip, detected from the bytes) into a Layout. */
+/**
+ * Reads a layout file or bytes into a Layout: GDSII or OASIS, plain or gzip-compressed, told apart by their
+ * first bytes (never the file name). A file that is neither is a GdsError saying what was found.
+ */
 export function readLayout(source: string | Uint8Array, opts: ReadLayoutOptions = {}): Layout {
+  const file = opts.file ?? (typeof source === 'string' ? source : '<buffer>')
+  const format = typeof source === 'string' ? layoutFileFormat(source, file) : layoutFormatOf(source.subarray(0, 4096), file)
+  if (format === 'oasis') return readOasis(source, { ...opts, file, ghostCells: ghostCellsMode(opts) })
+  return readGdsLayout(source, { ...opts, file })
+}
+
+/** Reads GDSII (plain or gzip) into a Layout. */
+export function readGdsLayout(source: string | Uint8Array, opts: ReadLayoutOptions = {}): Layout {
   const file = opts.file ?? (typeof source === 'string' ? source : '<buffer>')
   const b = new LayoutBuilder(file, opts)
   if (typeof source === 'string') readGdsFile(source, b, { ...opts, file })
@@ -312,27 +322,17 @@ function writeCell(w: GdsStreamWriter, cell: Cell): void {
   }
 }
 
+/** The format a file name asks for: OASIS for `.oas` / `.oas.gz` (any case), else GDSII. */
+export function formatOfName(path: string): 'gds' | 'oasis' {
+  return /\.oas(\.gz)?$/i.test(path) ? 'oasis' : 'gds'
+}
+
 /**
- * Writes a layout to a file atomically: the bytes go to a temporary file in the same folder, which is then
- * renamed over the target, so a reader never sees a half-written file.
+ * Writes a layout to a file atomically (a temporary file in the same folder, renamed over the target, so a reader
+ * never sees a half-written file), in the format its name asks for: OASIS for `.oas` and `.oas.gz` (gzip-compressed),
+ * else GDSII.
  */
-export function writeLayoutFile(layout: Layout, path: string, opts: WriteLayoutOptions = {}): void {
-  const bytes = writeLayout(layout, { ...opts, file: opts.file ?? path })
-  writeFileAtomic(path, bytes)
+export function writeLayoutFile(layout: Layout, path: string, opts: WriteLayoutOptions & WriteOasisOptions = {}): void {
+  if (formatOfName(path) === 'oasis') return writeOasisFile(layout, path, opts)
+  writeFileAtomic(path, writeLayout(layout, { ...opts, file: opts.file ?? path }))
 }
-
-export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`)
-  try {
-    writeFileSync(tmp, bytes)
-    renameSync(tmp, path)
-  } catch (e) {
-    try {
-      unlinkSync(tmp)
-    } catch {
-      // the temporary file was never created
-    }
-    throw e
-  }
-}
-

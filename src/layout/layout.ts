@@ -495,6 +495,19 @@ export class Layout {
     return [...this.cells.values()].filter((c) => !referenced.has(c))
   }
 
+  /**
+   * The whole library as one cell, for drawing it as the file is: with one top cell that cell, else a cell
+   * outside the layout (not in `cells`, never written, nothing placed in it counts as placed) that places every
+   * top cell once, untransformed.
+   */
+  libraryView(): Cell {
+    const tops = this.topCells()
+    if (tops.length === 1) return tops[0]!
+    const view = new Cell(this, `(${tops.length} top cells)`)
+    for (const t of tops) view.instances.push({ cell: t, array: null, placement: { x: 0, y: 0, rotation: 0, mirror: false, mag: 1 } })
+    return view
+  }
+
   /** The single top cell; throws when there are none or several. */
   topCell(): Cell {
     const tops = this.topCells()

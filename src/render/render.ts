@@ -45,14 +45,14 @@ export interface Rendered {
 /** Arrays with more members than this may be drawn as a whole when their members are smaller than a pixel. */
 const MAX_MEMBERS_ONE_BY_ONE = 4096
 
-/** The cell to render: by name, or the layout's single top cell. */
+/** The cell to render: by name, else the whole library (every top cell, as the file is: Layout.libraryView). */
 export function renderCell(layout: Layout, name?: string): Cell {
   if (name !== undefined) {
     const c = layout.getCell(name)
     if (!c) throw new RangeError(`no cell named ${showName(name)}`)
     return c
   }
-  return layout.topCell()
+  return layout.libraryView()
 }
 
 /**

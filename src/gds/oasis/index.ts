@@ -1,0 +1,5 @@
+export { parseOasis, parseOasisFile, DEFAULT_OASIS_MAX_VERTICES, type OasisReadOptions } from './reader.js'
+export { OasisStreamWriter, type OasisStreamOptions, type OasisRegularRepetition, type OasisOutValue } from './writer.js'
+export { OR as OasisRecord, oasisRecordName, isOasis, OASIS_MAGIC, S_GDS_PROPERTY } from './records.js'
+export { OasisStringRef, type OasisSink, type OasisProperty, type OasisValue, type OasisNames, type OasisFileInfo } from './sink.js'
+export { OasisBytes } from './bytes.js'

@@ -1,0 +1,1166 @@
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
+import { availableParallelism, loadavg } from 'node:os'
+import { GdsError } from '../errors.js'
+import { DEFAULT_MAX_ARRAY_MEMBERS } from '../limits.js'
+import { showName } from '../names.js'
+import { gdsBytes, isGzip } from '../reader.js'
+import { InflateAhead } from './inflate-ahead.js'
+import { INT32_MAX, INT32_MIN, OasisInput } from './input.js'
+import { PointList, bb, bl, boundsOf, br, bt } from './pointlist.js'
+import { OR, S_GDS_PROPERTY, isOasis } from './records.js'
+import { Repetition } from './repetition.js'
+import { OasisStringRef, type OasisNames, type OasisProperty, type OasisSink, type OasisValue } from './sink.js'
+
+/*
+ * The OASIS (SEMI P39) reader: the whole format as KLayout and gdstk write it.
+ * - magic, START (version 1.0, unit, table offsets here or in END: read, validated, not needed), END (table
+ *   offsets, padding, validation scheme 0-2: its signature is read, not checked), CBLOCK (raw DEFLATE, one
+ *   CBLOCK's data holds whole records), PAD;
+ * - every element: RECTANGLE, POLYGON, PATH (extension schemes), TRAPEZOID (23, 24, 25), CTRAPEZOID (26 types),
+ *   CIRCLE, TEXT, PLACEMENT (17, and 18 with magnification and angle), XELEMENT / XGEOMETRY (skipped with
+ *   their data), PROPERTY and its repetition (29), all 12 repetition types, the 6 point-list types, every modal
+ *   variable (reset at CELL and at name records, as KLayout does), XYABSOLUTE / XYRELATIVE;
+ * - name tables CELLNAME, TEXTSTRING, PROPNAME, PROPSTRING, LAYERNAME, XNAME with implicit or explicit
+ *   reference numbers, anywhere in the file (forward references resolved at the end), strict-mode tables;
+ * - reals of types 0-7; integers up to 64 bits (a bigint in property values beyond 2^53, an error elsewhere:
+ *   counts and coordinates must be exact numbers; coordinates 32-bit).
+ * Where the format leaves a choice, KLayout 0.28's reader is followed: a POLYGON of fewer than 3 points and a
+ * PATH of fewer than 2 are left out, a circle of radius 0 too; repetition spacings of zero (two members at the
+ * same place) are dropped, and a zero step makes its dimension one member; a magnification within 1e-6 of 1 is
+ * 1, an angle within 1e-6 quarter turns of a multiple of 90 degrees is that multiple (0, 90, 180, 270).
+ */
+
+export interface OasisReadOptions {
+  /** Name used in error messages (defaults to the path, or `<buffer>`). */
+  file?: string
+  /** Most members one repetition may have (default 2^24, as for GDSII arrays); a larger one is refused. */
+  maxArrayMembers?: number
+  /** Most points one POLYGON or PATH point list may have (default 2^24: OASIS has no limit of its own). */
+  maxVertices?: number
+  /** Most bytes a gzip stream, or one CBLOCK, may inflate to. */
+  maxInflatedBytes?: number
+  /** Bytes a file is read through at a time (default 1 MiB). */
+  windowBytes?: number
+  /**
+   * Files of at least this many bytes (plain files, not gzip) have their CBLOCKs inflated ahead by a worker
+   * thread while this one parses (see inflate-ahead.ts). Default: 4 MiB, and only when a core is free (several
+   * cores, a load average below their number); a number given here applies whatever the load; Infinity: never.
+   */
+  inflateAheadBytes?: number
+}
+
+/** Points per point list by default: a guard against corrupt counts, far above real polygons. */
+export const DEFAULT_OASIS_MAX_VERTICES = 1 << 24
+const DEFAULT_MAX_INFLATED = 2 ** 31 - 1
+const WINDOW_BYTES = 1 << 20
+/** A worker costs ~30 ms to start: worth it from a few MB of CBLOCKs on. */
+const INFLATE_AHEAD_BYTES = 4 << 20
+
+/**
+ * A core is likely free for the worker: several cores and a load below their number. On a machine that is busy
+ * anyway a second thread only competes with the parser (measured: 1.3-1.8 x slower at a load of 7 on 2 cores).
+ */
+function coreFree(): boolean {
+  const cores = availableParallelism()
+  return cores > 1 && loadavg()[0]! < cores - 0.5
+}
+/** Largest layer / datatype number the layout model holds (16 bits, as in GDSII). */
+const MAX_LAYER = 65535
+
+/**
+ * CTRAPEZOID types 0-25: the four corners of each, as coefficients (x = a*w + b*h, y = c*w + d*h) — the
+ * shapes of the OASIS specification, in the corner order KLayout uses. A last corner equal to the first makes
+ * a triangle.
+ */
+const CTRAP: ReadonlyArray<readonly number[]> = [
+  [0, 0, 0, 0, 0, 0, 0, 1, 1, -1, 0, 1, 1, 0, 0, 0],
+  [0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, -1, 0, 0],
+  [0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0],
+  [0, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0],
+  [0, 0, 0, 0, 0, 1, 0, 1, 1, -1, 0, 1, 1, 0, 0, 0],
+  [0, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, -1, 0, 0],
+  [0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 0, 1, 1, -1, 0, 0],
+  [0, 1, 0, 0, 0, 0, 0, 1, 1, -1, 0, 1, 1, 0, 0, 0],
+  [0, 0, 0, 0, 0, 0, 0, 1, 1, 0, -1, 1, 1, 0, 0, 0],
+  [0, 0, 0, 0, 0, 0, -1, 1, 1, 0, 0, 1, 1, 0, 0, 0],
+  [0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 0, 1, 0],
+  [0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0],
+  [0, 0, 0, 0, 0, 0, 0, 1, 1, 0, -1, 1, 1, 0, 1, 0],
+  [0, 0, 1, 0, 0, 0, -1, 1, 1, 0, 0, 1, 1, 0, 0, 0],
+  [0, 0, 0, 0, 0, 0, -1, 1, 1, 0, 0, 1, 1, 0, 1, 0],
+  [0, 0, 1, 0, 0, 0, 0, 1, 1, 0, -1, 1, 1, 0, 0, 0],
+  [0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0],
+  [0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0],
+  [0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0],
+  [0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0],
+  [0, 0, 0, 0, 0, 1, 0, 1, 0, 2, 0, 0, 0, 0, 0, 0],
+  [0, 0, 0, 1, 0, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1],
+  [0, 0, 0, 0, 0, 0, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0],
+  [1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 2, 0, 1, 0, 0, 0],
+  [0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0],
+  [0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0],
+]
+
+/**
+ * Reads an OASIS file and reports its content to `sink`. A plain file is read through a window of 1 MiB (memory
+ * does not grow with the file); a gzip-compressed one (detected from its bytes) is inflated whole first.
+ * Every malformation is a GdsError naming the file, the byte offset, the record and what was expected.
+ */
+export function parseOasisFile(path: string, sink: OasisSink, opts: OasisReadOptions = {}): void {
+  const file = opts.file ?? path
+  const unreadable = (e: unknown): GdsError =>
+    new GdsError({ file, expected: `a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` })
+  let fd: number
+  try {
+    fd = openSync(path, 'r')
+  } catch (e) {
+    throw unreadable(e)
+  }
+  try {
+    const head = new Uint8Array(2)
+    let n = 0
+    try {
+      n = readSync(fd, head, 0, 2, 0)
+      if (n === 1) n += readSync(fd, head, 1, 1, 1)
+    } catch (e) {
+      throw unreadable(e)
+    }
+    if (isGzip(head.subarray(0, n))) {
+      let whole: Uint8Array
+      try {
+        whole = readFileSync(path)
+      } catch (e) {
+        throw unreadable(e)
+      }
+      parseOasis(whole, sink, { ...opts, file })
+      return
+    }
+    const window = new Uint8Array(Math.max(1 << 12, opts.windowBytes ?? WINDOW_BYTES))
+    const refill = (buf: Uint8Array, from: number, position: number): number => {
+      try {
+        return readSync(fd, buf, from, buf.length - from, position)
+      } catch (e) {
+        throw unreadable(e)
+      }
+    }
+    let size = -1
+    try {
+      size = fstatSync(fd).size
+    } catch {
+      // no size: no worker, no skipping without reading
+    }
+    const input = new OasisInput(file, { window, refill, size })
+    if (size >= (opts.inflateAheadBytes ?? INFLATE_AHEAD_BYTES) && (opts.inflateAheadBytes !== undefined || coreFree())) {
+      input.inflateAhead((at) => InflateAhead.start(path, at, opts.maxInflatedBytes ?? DEFAULT_MAX_INFLATED))
+    }
+    try {
+      new OasisParser(input, sink, opts).parse()
+    } finally {
+      input.close()
+    }
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Parses OASIS bytes (gzip is inflated first) and reports every element to `sink`. */
+export function parseOasis(input: Uint8Array, sink: OasisSink, opts: OasisReadOptions = {}): void {
+  const file = opts.file ?? '<buffer>'
+  const bytes = gdsBytes(input, { file, maxInflatedBytes: opts.maxInflatedBytes })
+  new OasisParser(new OasisInput(file, bytes), sink, opts).parse()
+}
+
+const UNSET = -1
+
+/** The position after the last vu() (module scratch: no object per value). */
+let vp = 0
+
+/**
+ * An unsigned integer of at most 4 bytes (28 bits) from b[p] (the caller made sure the bytes are there), its end
+ * in vp; -1 when it is longer (the general decoder then reads it).
+ */
+function vu(b: Uint8Array, p: number): number {
+  let c = b[p]!
+  if (c < 0x80) {
+    vp = p + 1
+    return c
+  }
+  let v = c & 0x7f
+  c = b[p + 1]!
+  if (c < 0x80) {
+    vp = p + 2
+    return v | (c << 7)
+  }
+  v |= (c & 0x7f) << 7
+  c = b[p + 2]!
+  if (c < 0x80) {
+    vp = p + 3
+    return v | (c << 14)
+  }
+  v |= (c & 0x7f) << 14
+  c = b[p + 3]!
+  if (c < 0x80) {
+    vp = p + 4
+    return v | (c << 21)
+  }
+  return -1
+}
+
+class OasisParser implements OasisNames {
+  private readonly maxMembers: number
+  private readonly maxPoints: number
+  private readonly maxInflated: number
+  private offsetFlag = 0
+
+  // modal variables (reset at CELL and at name records, as KLayout does)
+  private readonly rep = new Repetition()
+  private placementCell = UNSET
+  private placementX = 0
+  private placementY = 0
+  private layer = UNSET
+  private datatype = UNSET
+  private textlayer = UNSET
+  private texttype = UNSET
+  private textX = 0
+  private textY = 0
+  private textSet = false
+  private modalText: string | null = null
+  private textStringId = UNSET
+  private geomX = 0
+  private geomY = 0
+  private geomW = UNSET
+  private geomH = UNSET
+  private readonly polygonPoints = new PointList()
+  private readonly pathPoints = new PointList()
+  private halfWidth = UNSET
+  private startExt = NaN
+  private endExt = NaN
+  private ctrapType = UNSET
+  private radius = UNSET
+  private lastNameSet = false
+  private lastName: string | null = null
+  private lastNameId = UNSET
+  private lastStandard = false
+  private lastValues: OasisValue[] | null = null
+  private xyAbsolute = true
+  private readonly trap = new Int32Array(8)
+
+  // name tables: reference number -> string; for each, implicit (1) or explicit (2) numbering, and the next
+  // implicit number
+  private readonly cellNameById = new Map<number, string>()
+  private readonly cellIdByName = new Map<string, number>()
+  private readonly textStrings = new Map<number, string>()
+  private readonly propNames = new Map<number, string>()
+  private readonly propStrings = new Map<number, string>()
+  private readonly tableMode = [0, 0, 0, 0, 0]
+  private readonly tableNext = [0, 0, 0, 0, 0]
+
+  // cell handles
+  private handles = 0
+  private readonly handleById = new Map<number, number>()
+  private readonly handleByName = new Map<string, number>()
+  private readonly handleName: Array<string | null> = []
+  private readonly handleId: number[] = []
+  private readonly handleFirstAt: number[] = []
+  private readonly defined: boolean[] = []
+  /** Handles merged into another one (CELLNAME linked a by-name and a by-number reference). */
+  private readonly mergedInto: number[] = []
+
+  constructor(private readonly inp: OasisInput, private readonly sink: OasisSink, opts: OasisReadOptions) {
+    this.maxMembers = opts.maxArrayMembers ?? DEFAULT_MAX_ARRAY_MEMBERS
+    this.maxPoints = opts.maxVertices ?? DEFAULT_OASIS_MAX_VERTICES
+    this.maxInflated = opts.maxInflatedBytes ?? DEFAULT_MAX_INFLATED
+  }
+
+  propName(id: number): string | undefined {
+    return this.propNames.get(id)
+  }
+
+  propString(id: number): string | undefined {
+    return this.propStrings.get(id)
+  }
+
+  textString(id: number): string | undefined {
+    return this.textStrings.get(id)
+  }
+
+  /** The next record's id (consumed, and marked for messages); -1 at the end of the input. */
+  private next(): number {
+    const inp = this.inp
+    const r = inp.peek()
+    if (r < 0) return -1
+    inp.mark()
+    inp.pos++
+    inp.recId = r
+    return r
+  }
+
+  parse(): void {
+    const inp = this.inp
+    inp.mark()
+    inp.recLabel = 'magic'
+    const head = inp.peek() < 0 ? new Uint8Array(0) : inp.take(Math.min(13, inp.end - inp.pos))
+    if (!isOasis(head)) {
+      inp.fail(head.length === 0 ? 'the OASIS magic bytes %SEMI-OASIS<CR><LF> (the input is empty)'
+        : 'the OASIS magic bytes %SEMI-OASIS<CR><LF> at the start (not an OASIS file?)')
+    }
+    if (this.next() !== OR.START) inp.fail('a START record after the magic bytes')
+    this.readStart()
+    for (;;) {
+      const r = this.next()
+      if (r < 0) {
+        inp.mark()
+        inp.recLabel = 'END'
+        inp.fail('an END record before the end of the file (truncated)')
+      }
+      switch (r) {
+        case OR.PAD:
+          break
+        case OR.END:
+          this.readEnd()
+          return
+        case OR.CELLNAME:
+        case OR.CELLNAME_REF: {
+          const name = inp.str()
+          const id = this.tableId(0, r === OR.CELLNAME_REF)
+          this.defineCellName(name, id)
+          this.resetModal()
+          break
+        }
+        case OR.TEXTSTRING:
+        case OR.TEXTSTRING_REF: {
+          const s = inp.str()
+          const id = this.tableId(1, r === OR.TEXTSTRING_REF)
+          if (this.textStrings.has(id)) inp.fail(`one TEXTSTRING per reference number (${id} is defined twice)`)
+          this.textStrings.set(id, s)
+          this.resetModal()
+          break
+        }
+        case OR.PROPNAME:
+        case OR.PROPNAME_REF: {
+          const s = inp.str()
+          const id = this.tableId(2, r === OR.PROPNAME_REF)
+          if (this.propNames.has(id)) inp.fail(`one PROPNAME per reference number (${id} is defined twice)`)
+          this.propNames.set(id, s)
+          this.resetModal()
+          break
+        }
+        case OR.PROPSTRING:
+        case OR.PROPSTRING_REF: {
+          const s = inp.str()
+          const id = this.tableId(3, r === OR.PROPSTRING_REF)
+          if (this.propStrings.has(id)) inp.fail(`one PROPSTRING per reference number (${id} is defined twice)`)
+          this.propStrings.set(id, s)
+          this.resetModal()
+          break
+        }
+        case OR.LAYERNAME:
+        case OR.LAYERNAME_TEXT:
+          inp.skipStr()
+          this.interval()
+          this.interval()
+          this.resetModal()
+          break
+        case OR.XNAME:
+        case OR.XNAME_REF:
+          inp.u()
+          inp.skipStr()
+          if (r === OR.XNAME_REF) inp.u()
+          this.resetModal()
+          break
+        case OR.PROPERTY:
+        case OR.PROPERTY_REPEAT:
+          // a property of the file or of the name record before it (S_TOP_CELL, S_BOUNDING_BOX, S_CELL_OFFSET,
+          // ...): read (it sets the modal property variables) and not kept
+          this.readProperty(r)
+          break
+        case OR.CELL_REF:
+        case OR.CELL_NAME:
+          this.readCell(r)
+          break
+        case OR.CBLOCK:
+          inp.enterCblock(this.maxInflated)
+          break
+        case OR.START:
+          inp.fail('one START record only')
+          break
+        default:
+          inp.fail(r <= OR.CBLOCK ? 'a CELL record before this element (it is outside any cell)' : 'a known record type (0 to 34)')
+      }
+    }
+  }
+
+  private readStart(): void {
+    const inp = this.inp
+    const version = inp.str()
+    if (version !== '1.0') inp.fail(`version "1.0" (found ${showName(version)})`)
+    const unit = inp.real()
+    if (!(unit >= 1e-6) || !Number.isFinite(unit)) inp.fail(`a positive unit (grid steps per micron; found ${unit})`)
+    this.offsetFlag = inp.u()
+    if (this.offsetFlag > 1) inp.fail(`an offset flag of 0 or 1 (found ${this.offsetFlag})`)
+    if (this.offsetFlag === 0) this.offsetTable()
+    this.sink.start({ version, unit, offsetFlag: this.offsetFlag })
+  }
+
+  /** The table-offsets: (flag, offset) for CELLNAME, TEXTSTRING, PROPNAME, PROPSTRING, LAYERNAME, XNAME. */
+  private offsetTable(): void {
+    for (let i = 0; i < 6; i++) {
+      const strict = this.inp.u()
+      if (strict > 1) this.inp.fail(`a table-offsets strict flag of 0 or 1 (found ${strict})`)
+      this.inp.u()
+    }
+  }
+
+  private readEnd(): void {
+    const inp = this.inp
+    if (this.offsetFlag === 1) this.offsetTable()
+    inp.skipStr() // padding
+    const scheme = inp.u()
+    if (scheme > 2) inp.fail(`a validation scheme of 0, 1 or 2 (found ${scheme})`)
+    if (scheme !== 0) inp.skip(4) // CRC32 or checksum: not checked
+    for (let h = 0; h < this.handles; h++) {
+      if (this.mergedInto[h] !== undefined || this.handleName[h] !== null) continue
+      const id = this.handleId[h]!
+      throw new GdsError({
+        file: inp.file, offset: this.handleFirstAt[h], record: 'CELLNAME',
+        expected: `a CELLNAME record for cell reference number ${id} (referenced here, never named)`,
+      })
+    }
+    this.sink.endFile(this)
+  }
+
+  /** A name record's reference number: the next implicit one, or the explicit one that follows. */
+  private tableId(table: number, explicit: boolean): number {
+    const mode = explicit ? 2 : 1
+    if (this.tableMode[table] !== 0 && this.tableMode[table] !== mode) {
+      this.inp.fail('implicit and explicit reference numbers not mixed in one name table')
+    }
+    this.tableMode[table] = mode
+    return explicit ? this.inp.u() : this.tableNext[table]!++
+  }
+
+  private interval(): void {
+    const t = this.inp.u()
+    if (t > 4) this.inp.fail(`an interval type of 0 to 4 (found ${t})`)
+    if (t >= 1) this.inp.u()
+    if (t === 4) this.inp.u()
+  }
+
+  private resetModal(): void {
+    this.rep.reset()
+    this.placementCell = UNSET
+    this.placementX = this.placementY = 0
+    this.layer = this.datatype = this.textlayer = this.texttype = UNSET
+    this.textX = this.textY = 0
+    this.textSet = false
+    this.modalText = null
+    this.textStringId = UNSET
+    this.geomX = this.geomY = 0
+    this.geomW = this.geomH = UNSET
+    this.polygonPoints.reset()
+    this.pathPoints.reset()
+    this.halfWidth = UNSET
+    this.startExt = this.endExt = NaN
+    this.ctrapType = UNSET
+    this.radius = UNSET
+    this.lastNameSet = false
+    this.lastName = null
+    this.lastNameId = UNSET
+    this.lastStandard = false
+    this.lastValues = null
+  }
+
+  // ---------------------------------------------------------------- cells and their names
+
+  private newHandle(name: string | null, id: number): number {
+    const h = this.handles++
+    this.handleName.push(name)
+    this.handleId.push(id)
+    this.handleFirstAt.push(this.inp.recordOffset)
+    this.defined.push(false)
+    this.sink.cell(h, name, this.inp.recordOffset)
+    return h
+  }
+
+  private handleForId(id: number): number {
+    let h = this.handleById.get(id)
+    if (h !== undefined) return h
+    const name = this.cellNameById.get(id)
+    if (name !== undefined) {
+      h = this.handleByName.get(name)
+      if (h === undefined) {
+        h = this.newHandle(name, id)
+        this.handleByName.set(name, h)
+      }
+    } else {
+      h = this.newHandle(null, id)
+    }
+    this.handleById.set(id, h)
+    return h
+  }
+
+  private handleForName(name: string): number {
+    let h = this.handleByName.get(name)
+    if (h !== undefined) return h
+    const id = this.cellIdByName.get(name)
+    if (id !== undefined) {
+      h = this.handleById.get(id)
+      if (h !== undefined) {
+        this.handleByName.set(name, h)
+        return h
+      }
+    }
+    h = this.newHandle(name, id ?? UNSET)
+    this.handleByName.set(name, h)
+    if (id !== undefined) this.handleById.set(id, h)
+    return h
+  }
+
+  private defineCellName(name: string, id: number): void {
+    const inp = this.inp
+    if (this.cellNameById.has(id)) inp.fail(`one CELLNAME per reference number (${id} is named twice)`)
+    const other = this.cellIdByName.get(name)
+    if (other !== undefined) inp.fail(`unique cell names (${showName(name)} names reference numbers ${other} and ${id})`)
+    this.cellNameById.set(id, name)
+    this.cellIdByName.set(name, id)
+    const h1 = this.handleById.get(id)
+    const h2 = this.handleByName.get(name)
+    if (h1 !== undefined && h2 !== undefined && h1 !== h2) {
+      if (this.defined[h1] && this.defined[h2]) inp.fail(`one definition of cell ${showName(name)} (it is defined by name and by reference number ${id})`)
+      this.defined[h2] = this.defined[h2]! || this.defined[h1]!
+      this.mergedInto[h1] = h2
+      this.handleById.set(id, h2)
+      this.handleId[h2] = id
+      if (this.placementCell === h1) this.placementCell = h2
+      this.sink.mergeCells(h1, h2)
+    } else if (h1 !== undefined) {
+      this.handleName[h1] = name
+      this.handleByName.set(name, h1)
+      this.sink.nameCell(h1, name)
+    } else if (h2 !== undefined) {
+      this.handleById.set(id, h2)
+      this.handleId[h2] = id
+    }
+  }
+
+  private readCell(r: number): void {
+    const inp = this.inp
+    const at = inp.recordOffset
+    let h: number
+    let label: string
+    if (r === OR.CELL_REF) {
+      const id = inp.u()
+      h = this.handleForId(id)
+      label = `reference number ${id}`
+    } else {
+      const name = inp.str()
+      h = this.handleForName(name)
+      label = showName(name)
+    }
+    if (this.defined[h]) inp.fail(`one definition per cell (cell ${this.handleName[h] !== null ? showName(this.handleName[h]!) : label} is defined twice)`)
+    this.defined[h] = true
+    this.resetModal()
+    this.xyAbsolute = true
+    this.sink.beginCell(h, at)
+    for (;;) {
+      const c = inp.peek()
+      if (c < 0) break
+      if (c > OR.CBLOCK || c === OR.XNAME || c === OR.XNAME_REF || (c >= OR.START && c <= OR.CELL_NAME)) break
+      this.next()
+      switch (c) {
+        case OR.PAD:
+          break
+        case OR.XYABSOLUTE:
+          this.xyAbsolute = true
+          break
+        case OR.XYRELATIVE:
+          this.xyAbsolute = false
+          break
+        case OR.PLACEMENT:
+        case OR.PLACEMENT_X:
+          this.readPlacement(c)
+          break
+        case OR.TEXT:
+          this.readText()
+          break
+        case OR.RECTANGLE:
+          this.readRectangle()
+          break
+        case OR.POLYGON:
+          this.readPolygon()
+          break
+        case OR.PATH:
+          this.readPath()
+          break
+        case OR.TRAPEZOID:
+        case OR.TRAPEZOID_A:
+        case OR.TRAPEZOID_B:
+          this.readTrapezoid(c)
+          break
+        case OR.CTRAPEZOID:
+          this.readCtrapezoid()
+          break
+        case OR.CIRCLE:
+          this.readCircle()
+          break
+        case OR.PROPERTY:
+        case OR.PROPERTY_REPEAT:
+          // a property of the cell (not attached to an element): read, not kept
+          this.readProperty(c)
+          break
+        case OR.XELEMENT:
+          inp.u()
+          inp.skipStr()
+          this.elementProperties()
+          break
+        case OR.XGEOMETRY:
+          this.readXGeometry()
+          break
+        case OR.CBLOCK:
+          inp.enterCblock(this.maxInflated)
+          break
+      }
+    }
+    this.sink.endCell()
+  }
+
+  // ---------------------------------------------------------------- properties
+
+  private readProperty(r: number): OasisProperty {
+    const inp = this.inp
+    if (r === OR.PROPERTY_REPEAT) {
+      if (!this.lastNameSet || this.lastValues === null) inp.fail('a previous PROPERTY record to repeat (the modal property is not set)')
+      return { name: this.lastName, nameId: this.lastNameId, standard: this.lastStandard, values: this.lastValues! }
+    }
+    const info = inp.byte()
+    if (info & 0x04) {
+      if (info & 0x02) {
+        const id = inp.u()
+        this.lastName = this.propNames.get(id) ?? null
+        this.lastNameId = id
+      } else {
+        this.lastName = inp.str()
+        this.lastNameId = UNSET
+      }
+      this.lastNameSet = true
+    } else if (!this.lastNameSet) {
+      inp.fail('a property name (the modal property name is not set)')
+    }
+    this.lastStandard = (info & 0x01) !== 0
+    if (info & 0x08) {
+      if (this.lastValues === null) inp.fail('a previous value list to reuse (the modal value list is not set)')
+    } else {
+      let n = info >>> 4
+      if (n === 15) n = inp.u()
+      const values: OasisValue[] = []
+      for (let i = 0; i < n; i++) values.push(this.readValue())
+      this.lastValues = values
+    }
+    const p: OasisProperty = { name: this.lastName, nameId: this.lastNameId, standard: this.lastStandard, values: this.lastValues! }
+    if (p.name === S_GDS_PROPERTY) this.checkGdsProperty(p)
+    return p
+  }
+
+  /** S_GDS_PROPERTY carries a GDSII property: exactly two values, an attribute number and a string. */
+  private checkGdsProperty(p: OasisProperty): void {
+    const v = p.values
+    if (v.length !== 2 || typeof v[0] === 'string' || v[0] instanceof OasisStringRef) {
+      this.inp.fail(`an S_GDS_PROPERTY value list of an attribute number and a string (found ${v.length} value(s))`)
+    }
+  }
+
+  private readValue(): OasisValue {
+    const inp = this.inp
+    const t = inp.u()
+    if (t <= 7) return inp.realOfType(t)
+    switch (t) {
+      case 8: return inp.uBig()
+      case 9: return inp.sBig()
+      case 10:
+      case 11:
+      case 12: return inp.str()
+      case 13:
+      case 14:
+      case 15: {
+        const id = inp.u()
+        return this.propStrings.get(id) ?? new OasisStringRef(id)
+      }
+      default:
+        return inp.fail(`a property value type of 0 to 15 (found ${t})`)
+    }
+  }
+
+  /** PROPERTY records after an element (PAD and CBLOCK may come between): the element's properties. */
+  private elementProperties(): OasisProperty[] | null {
+    const inp = this.inp
+    let props: OasisProperty[] | null = null
+    for (;;) {
+      const c = inp.peek()
+      if (c === OR.PROPERTY || c === OR.PROPERTY_REPEAT) {
+        this.next()
+        ;(props ??= []).push(this.readProperty(c))
+      } else if (c === OR.PAD) {
+        inp.pos++
+      } else if (c === OR.CBLOCK) {
+        this.next()
+        inp.enterCblock(this.maxInflated)
+      } else {
+        return props
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- elements
+
+  private layerNumber(what: string): number {
+    const v = this.inp.u()
+    if (v > MAX_LAYER) this.inp.fail(`a ${what} number of at most ${MAX_LAYER} (found ${v})`)
+    return v
+  }
+
+  private needLayer(): void {
+    if (this.layer === UNSET) this.inp.fail('a layer number (the modal layer is not set)')
+    if (this.datatype === UNSET) this.inp.fail('a datatype number (the modal datatype is not set)')
+  }
+
+  /** A coordinate field: absolute, or relative to the modal value in XYRELATIVE mode. */
+  private place(v: number, cur: number): number {
+    if (this.xyAbsolute) return v
+    const s = cur + v
+    if (s < INT32_MIN || s > INT32_MAX) this.inp.fail(`a coordinate within 32 bits (found ${s})`)
+    return s
+  }
+
+  private readGeomXY(info: number): void {
+    if (info & 0x10) this.geomX = this.place(this.inp.coord(), this.geomX)
+    if (info & 0x08) this.geomY = this.place(this.inp.coord(), this.geomY)
+  }
+
+  /** Reads the repetition when the element has one; true when it has more than one member. */
+  private repetition(has: number): boolean {
+    if (!has) return false
+    this.rep.read(this.inp, this.maxMembers)
+    return this.rep.size > 1
+  }
+
+  private checkRange(v: number): void {
+    if (v < INT32_MIN || v > INT32_MAX) this.inp.fail(`element coordinates within 32 bits (found ${v})`)
+  }
+
+  private readPlacement(r: number): void {
+    const inp = this.inp
+    const info = inp.byte()
+    if (info & 0x80) {
+      this.placementCell = info & 0x40 ? this.handleForId(inp.u()) : this.handleForName(inp.str())
+    } else if (this.placementCell === UNSET) {
+      inp.fail('a cell reference (the modal placement-cell is not set)')
+    }
+    const cell = this.placementCell
+    let mag = 1
+    let rotation = 0
+    if (r === OR.PLACEMENT_X) {
+      if (info & 0x04) {
+        mag = inp.real()
+        if (!(mag > 0) || !Number.isFinite(mag)) inp.fail(`a positive magnification (found ${mag})`)
+        // as KLayout: a magnification within 1e-6 of 1 is 1
+        if (Math.abs(mag - 1) <= 1e-6) mag = 1
+      }
+      if (info & 0x02) {
+        const deg = inp.real()
+        if (!Number.isFinite(deg)) inp.fail(`a finite angle (found ${deg})`)
+        // a multiple of 90 degrees (within 1e-6 quarter turns) is normalised to 0, 90, 180 or 270, as KLayout does
+        const a = deg / 90
+        const q = a < 0 ? Math.ceil(a - 0.5) : Math.floor(a + 0.5)
+        rotation = Math.abs(q - a) > 1e-6 ? deg : (((q % 4) + 4) % 4) * 90
+      }
+    } else {
+      rotation = ((info >>> 1) & 3) * 90
+    }
+    const mirror = (info & 0x01) !== 0
+    if (info & 0x20) this.placementX = this.place(inp.coord(), this.placementX)
+    if (info & 0x10) this.placementY = this.place(inp.coord(), this.placementY)
+    const x = this.placementX, y = this.placementY
+    const repeated = this.repetition(info & 0x08)
+    const props = this.elementProperties()
+    const rep = this.rep
+    if (!repeated) {
+      this.sink.placement(cell, x, y, rotation, mirror, mag, 1, 1, 0, 0, 0, 0, props)
+    } else if (rep.regular) {
+      this.checkRange(x + (rep.na - 1) * rep.ax + (rep.nb - 1) * rep.bx)
+      this.checkRange(y + (rep.na - 1) * rep.ay + (rep.nb - 1) * rep.by)
+      this.sink.placement(cell, x, y, rotation, mirror, mag, rep.na, rep.nb, rep.ax, rep.ay, rep.bx, rep.by, props)
+    } else {
+      const n = rep.members()
+      const d = rep.pts
+      for (let k = 0; k < n; k++) {
+        const mx = x + d[2 * k]!, my = y + d[2 * k + 1]!
+        this.checkRange(mx)
+        this.checkRange(my)
+        this.sink.placement(cell, mx, my, rotation, mirror, mag, 1, 1, 0, 0, 0, 0, props)
+      }
+    }
+  }
+
+  private readText(): void {
+    const inp = this.inp
+    const info = inp.byte()
+    if (info & 0x40) {
+      if (info & 0x20) {
+        const id = inp.u()
+        this.modalText = this.textStrings.get(id) ?? null
+        this.textStringId = id
+      } else {
+        this.modalText = inp.str()
+        this.textStringId = UNSET
+      }
+      this.textSet = true
+    } else if (!this.textSet) {
+      inp.fail('a text string (the modal text-string is not set)')
+    }
+    if (info & 0x01) this.textlayer = this.layerNumber('text layer')
+    if (info & 0x02) this.texttype = this.layerNumber('text type')
+    if (this.textlayer === UNSET) inp.fail('a text layer number (the modal textlayer is not set)')
+    if (this.texttype === UNSET) inp.fail('a text type number (the modal texttype is not set)')
+    if (info & 0x10) this.textX = this.place(inp.coord(), this.textX)
+    if (info & 0x08) this.textY = this.place(inp.coord(), this.textY)
+    const repeated = this.repetition(info & 0x04)
+    const props = this.elementProperties()
+    const x = this.textX, y = this.textY, s = this.modalText, id = this.textStringId
+    if (!repeated) {
+      this.sink.text(this.textlayer, this.texttype, x, y, s, id, props)
+      return
+    }
+    const n = this.rep.members()
+    const d = this.rep.pts
+    for (let k = 0; k < n; k++) {
+      const mx = x + d[2 * k]!, my = y + d[2 * k + 1]!
+      this.checkRange(mx)
+      this.checkRange(my)
+      this.sink.text(this.textlayer, this.texttype, mx, my, s, id, props)
+    }
+  }
+
+  private readRectangle(): void {
+    if (!this.fastRectangle()) this.readRectangleFields()
+    const info = this.info
+    const repeated = this.repetition(info & 0x04)
+    const props = this.elementProperties()
+    const l = this.geomX, b = this.geomY, w = this.geomW, h = this.geomH
+    const L = this.layer, D = this.datatype
+    if (!repeated) {
+      this.checkRange(l + w)
+      this.checkRange(b + h)
+      this.sink.box(L, D, l, b, l + w, b + h, props)
+      return
+    }
+    const n = this.rep.members()
+    const d = this.rep.pts
+    for (let k = 0; k < n; k++) {
+      const x = l + d[2 * k]!, y = b + d[2 * k + 1]!
+      this.checkRange(x)
+      this.checkRange(y)
+      this.checkRange(x + w)
+      this.checkRange(y + h)
+      this.sink.box(L, D, x, y, x + w, y + h, props)
+    }
+  }
+
+  /** The info byte of the element being read (set by the field readers). */
+  private info = 0
+
+  /** RECTANGLE's fields up to the repetition, in the modal variables (the general path). */
+  private readRectangleFields(): void {
+    const inp = this.inp
+    const info = (this.info = inp.byte())
+    if (info & 0x01) this.layer = this.layerNumber('layer')
+    if (info & 0x02) this.datatype = this.layerNumber('datatype')
+    if (info & 0x40) this.geomW = inp.ucoord()
+    if (info & 0x80) {
+      if (info & 0x20) inp.fail('no height in a square RECTANGLE (S and H both set)')
+      this.geomH = this.geomW
+    } else if (info & 0x20) {
+      this.geomH = inp.ucoord()
+    }
+    this.readGeomXY(info)
+    this.needLayer()
+    if (this.geomW === UNSET) inp.fail('a width (the modal geometry-w is not set)')
+    if (this.geomH === UNSET) inp.fail('a height (the modal geometry-h is not set)')
+  }
+
+  /**
+   * RECTANGLE's fields straight from the buffer, as most rectangles are: every field there, of at most 4 bytes,
+   * the modal variables it needs set. Returns false (nothing read) for anything else: the general path then
+   * reads the record (and reports what is wrong with it).
+   */
+  private fastRectangle(): boolean {
+    const inp = this.inp
+    let p = inp.pos
+    if (inp.end - p < 32) return false
+    const b = inp.buf
+    const info = b[p++]!
+    if ((info & 0xa0) === 0xa0) return false
+    let layer = this.layer, datatype = this.datatype, w = this.geomW, h = this.geomH, x = this.geomX, y = this.geomY
+    let v: number
+    if (info & 0x01) {
+      if ((v = vu(b, p)) < 0 || v > MAX_LAYER) return false
+      layer = v
+      p = vp
+    }
+    if (info & 0x02) {
+      if ((v = vu(b, p)) < 0 || v > MAX_LAYER) return false
+      datatype = v
+      p = vp
+    }
+    if (info & 0x40) {
+      if ((v = vu(b, p)) < 0) return false
+      w = v
+      p = vp
+    }
+    if (info & 0x80) {
+      h = w
+    } else if (info & 0x20) {
+      if ((v = vu(b, p)) < 0) return false
+      h = v
+      p = vp
+    }
+    if (info & 0x10) {
+      if ((v = vu(b, p)) < 0) return false
+      const d = v & 1 ? 0 - (v >>> 1) : v >>> 1
+      x = this.xyAbsolute ? d : x + d
+      p = vp
+    }
+    if (info & 0x08) {
+      if ((v = vu(b, p)) < 0) return false
+      const d = v & 1 ? 0 - (v >>> 1) : v >>> 1
+      y = this.xyAbsolute ? d : y + d
+      p = vp
+    }
+    if (layer < 0 || datatype < 0 || w < 0 || h < 0 || x < INT32_MIN || x > INT32_MAX || y < INT32_MIN || y > INT32_MAX) return false
+    this.info = info
+    this.layer = layer
+    this.datatype = datatype
+    this.geomW = w
+    this.geomH = h
+    this.geomX = x
+    this.geomY = y
+    inp.pos = p
+    return true
+  }
+
+  private readPolygon(): void {
+    const inp = this.inp
+    const info = inp.byte()
+    if (info & 0x01) this.layer = this.layerNumber('layer')
+    if (info & 0x02) this.datatype = this.layerNumber('datatype')
+    if (info & 0x20) this.polygonPoints.read(inp, true, this.maxPoints)
+    this.readGeomXY(info)
+    this.needLayer()
+    if (this.polygonPoints.n < 0) inp.fail('a point list (the modal polygon-point-list is not set)')
+    const repeated = this.repetition(info & 0x04)
+    const props = this.elementProperties()
+    const pl = this.polygonPoints
+    // as KLayout: a polygon of fewer than 3 points (the implicit first one included) is left out
+    if (pl.n < 3) return
+    this.emitPolygon(pl.xy, pl.n, repeated, props, pl)
+  }
+
+  private emitPolygon(xy: Int32Array, n: number, repeated: boolean, props: OasisProperty[] | null, pl: PointList | null = null): void {
+    const x = this.geomX, y = this.geomY
+    // the points' box, once (of a modal point list: once for all the elements that use it)
+    if (pl) pl.bounds()
+    else boundsOf(xy, n)
+    this.checkBox(x, y)
+    if (!repeated) {
+      this.sink.polygon(this.layer, this.datatype, xy, n, x, y, props)
+      return
+    }
+    const m = this.rep.members()
+    const d = this.rep.pts
+    for (let k = 0; k < m; k++) {
+      const dx = x + d[2 * k]!, dy = y + d[2 * k + 1]!
+      this.checkBox(dx, dy)
+      this.sink.polygon(this.layer, this.datatype, xy, n, dx, dy, props)
+    }
+  }
+
+  /** The points' box (in bl, bb, br, bt, see boundsOf) displaced by (dx, dy) stays within 32 bits. */
+  private checkBox(dx: number, dy: number): void {
+    if (bl + dx < INT32_MIN || br + dx > INT32_MAX || bb + dy < INT32_MIN || bt + dy > INT32_MAX) {
+      this.inp.fail(`element coordinates within 32 bits (found ${Math.max(Math.abs(bl + dx), Math.abs(br + dx), Math.abs(bb + dy), Math.abs(bt + dy))})`)
+    }
+  }
+
+  private readPath(): void {
+    const inp = this.inp
+    const info = inp.byte()
+    if (info & 0x01) this.layer = this.layerNumber('layer')
+    if (info & 0x02) this.datatype = this.layerNumber('datatype')
+    if (info & 0x40) this.halfWidth = inp.ucoord()
+    if (info & 0x80) {
+      const scheme = inp.u()
+      if (scheme > 15) inp.fail(`an extension scheme of 0 to 15 (found ${scheme})`)
+      this.startExt = this.extension((scheme >>> 2) & 3, this.startExt)
+      this.endExt = this.extension(scheme & 3, this.endExt)
+    }
+    if (info & 0x20) this.pathPoints.read(inp, false, this.maxPoints)
+    this.readGeomXY(info)
+    this.needLayer()
+    if (this.halfWidth === UNSET) inp.fail('a half-width (the modal path-halfwidth is not set)')
+    if (Number.isNaN(this.startExt)) inp.fail('a start extension (the modal path-start-extension is not set)')
+    if (Number.isNaN(this.endExt)) inp.fail('an end extension (the modal path-end-extension is not set)')
+    if (this.pathPoints.n < 0) inp.fail('a point list (the modal path-point-list is not set)')
+    const repeated = this.repetition(info & 0x04)
+    const props = this.elementProperties()
+    const pl = this.pathPoints
+    // as KLayout: a path of fewer than 2 points is left out
+    if (pl.n < 2) return
+    const x = this.geomX, y = this.geomY
+    pl.bounds()
+    this.checkBox(x, y)
+    if (!repeated) {
+      this.sink.path(this.layer, this.datatype, pl.xy, pl.n, x, y, this.halfWidth, this.startExt, this.endExt, props)
+      return
+    }
+    const m = this.rep.members()
+    const d = this.rep.pts
+    for (let k = 0; k < m; k++) {
+      const dx = x + d[2 * k]!, dy = y + d[2 * k + 1]!
+      this.checkBox(dx, dy)
+      this.sink.path(this.layer, this.datatype, pl.xy, pl.n, dx, dy, this.halfWidth, this.startExt, this.endExt, props)
+    }
+  }
+
+  /** One half of an extension scheme: 0 keep the modal value, 1 flush, 2 half the width, 3 explicit. */
+  private extension(code: number, cur: number): number {
+    switch (code) {
+      case 1: return 0
+      case 2:
+        if (this.halfWidth === UNSET) this.inp.fail('a half-width for a half-width extension (the modal path-halfwidth is not set)')
+        return this.halfWidth
+      case 3: return this.inp.coord()
+      default: return cur
+    }
+  }
+
+  private readTrapezoid(r: number): void {
+    const inp = this.inp
+    const info = inp.byte()
+    if (info & 0x01) this.layer = this.layerNumber('layer')
+    if (info & 0x02) this.datatype = this.layerNumber('datatype')
+    if (info & 0x40) this.geomW = inp.ucoord()
+    if (info & 0x20) this.geomH = inp.ucoord()
+    const da = r === OR.TRAPEZOID || r === OR.TRAPEZOID_A ? inp.coord() : 0
+    const db = r === OR.TRAPEZOID || r === OR.TRAPEZOID_B ? inp.coord() : 0
+    this.readGeomXY(info)
+    this.needLayer()
+    if (this.geomW === UNSET) inp.fail('a width (the modal geometry-w is not set)')
+    if (this.geomH === UNSET) inp.fail('a height (the modal geometry-h is not set)')
+    const w = this.geomW, h = this.geomH
+    const p = this.trap
+    if (info & 0x80) {
+      // vertical: the left and right edges are vertical, delta-a / delta-b shift the bottom / top corners
+      p[0] = 0; p[1] = Math.max(da, 0)
+      p[2] = 0; p[3] = h + Math.min(db, 0)
+      p[4] = w; p[5] = h - Math.max(db, 0)
+      p[6] = w; p[7] = -Math.min(da, 0)
+    } else {
+      // horizontal: the top and bottom edges are horizontal, delta-a / delta-b shift the left / right corners
+      p[0] = Math.max(da, 0); p[1] = h
+      p[2] = w + Math.min(db, 0); p[3] = h
+      p[4] = w - Math.max(db, 0); p[5] = 0
+      p[6] = -Math.min(da, 0); p[7] = 0
+    }
+    const repeated = this.repetition(info & 0x04)
+    const props = this.elementProperties()
+    this.emitPolygon(p, 4, repeated, props)
+  }
+
+  private readCtrapezoid(): void {
+    const inp = this.inp
+    const info = inp.byte()
+    if (info & 0x01) this.layer = this.layerNumber('layer')
+    if (info & 0x02) this.datatype = this.layerNumber('datatype')
+    if (info & 0x80) this.ctrapType = inp.u()
+    if (info & 0x40) this.geomW = inp.ucoord()
+    if (info & 0x20) this.geomH = inp.ucoord()
+    this.readGeomXY(info)
+    this.needLayer()
+    if (this.ctrapType === UNSET) inp.fail('a CTRAPEZOID type (the modal ctrapezoid-type is not set)')
+    const c = CTRAP[this.ctrapType]
+    if (!c) inp.fail(`a CTRAPEZOID type of 0 to 25 (found ${this.ctrapType})`)
+    let usesW = false, usesH = false
+    for (let i = 0; i < 16; i += 2) {
+      if (c[i] !== 0) usesW = true
+      if (c[i + 1] !== 0) usesH = true
+    }
+    if (usesW && this.geomW === UNSET) inp.fail('a width (the modal geometry-w is not set)')
+    if (usesH && this.geomH === UNSET) inp.fail('a height (the modal geometry-h is not set)')
+    const w = this.geomW, h = this.geomH
+    const p = this.trap
+    let mw = 0, mh = 0
+    for (let i = 0; i < 4; i++) {
+      const px = c[4 * i]! * w + c[4 * i + 1]! * h
+      const py = c[4 * i + 2]! * w + c[4 * i + 3]! * h
+      if (px > INT32_MAX || py > INT32_MAX) inp.fail(`CTRAPEZOID corners within 32 bits (found ${px}, ${py})`)
+      p[2 * i] = px
+      p[2 * i + 1] = py
+      if (px > mw) mw = px
+      if (py > mh) mh = py
+    }
+    // as KLayout: the modal width and height become the shape's box
+    this.geomW = mw
+    this.geomH = mh
+    const n = p[6] === p[0] && p[7] === p[1] ? 3 : 4
+    const repeated = this.repetition(info & 0x04)
+    const props = this.elementProperties()
+    this.emitPolygon(p, n, repeated, props)
+  }
+
+  private readCircle(): void {
+    const inp = this.inp
+    const info = inp.byte()
+    if (info & 0x01) this.layer = this.layerNumber('layer')
+    if (info & 0x02) this.datatype = this.layerNumber('datatype')
+    if (info & 0x20) this.radius = inp.ucoord()
+    this.readGeomXY(info)
+    this.needLayer()
+    if (this.radius === UNSET) inp.fail('a radius (the modal circle-radius is not set)')
+    const repeated = this.repetition(info & 0x04)
+    const props = this.elementProperties()
+    const r = this.radius
+    // as KLayout: a circle of radius 0 is left out
+    if (r <= 0) return
+    const x = this.geomX, y = this.geomY
+    if (!repeated) {
+      this.checkRange(x - r)
+      this.checkRange(x + r)
+      this.checkRange(y - r)
+      this.checkRange(y + r)
+      this.sink.circle(this.layer, this.datatype, x, y, r, props)
+      return
+    }
+    const m = this.rep.members()
+    const d = this.rep.pts
+    for (let k = 0; k < m; k++) {
+      const cx = x + d[2 * k]!, cy = y + d[2 * k + 1]!
+      this.checkRange(cx - r)
+      this.checkRange(cx + r)
+      this.checkRange(cy - r)
+      this.checkRange(cy + r)
+      this.sink.circle(this.layer, this.datatype, cx, cy, r, props)
+    }
+  }
+
+  /** XGEOMETRY: skipped with its data; its layer, datatype, position and repetition still set the modal variables. */
+  private readXGeometry(): void {
+    const inp = this.inp
+    const info = inp.byte()
+    inp.u()
+    if (info & 0x01) this.layer = this.layerNumber('layer')
+    if (info & 0x02) this.datatype = this.layerNumber('datatype')
+    inp.skipStr()
+    this.readGeomXY(info)
+    this.repetition(info & 0x04)
+    this.elementProperties()
+  }
+}
