@@ -21,7 +21,7 @@ function runEnv(env: Record<string, string>, ...args: string[]): { code: number;
 }
 
 describe('laytest CLI (the built bin)', () => {
-  it('is built (npm install runs the prepare script)', () => {
+  it('is built (npm test builds dist/ first)', () => {
     expect(existsSync(BIN)).toBe(true)
   })
 

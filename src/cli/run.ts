@@ -9,6 +9,7 @@ import { infoCommand } from './info.js'
 import { runVitest } from './test.js'
 import { cacheCommand } from './cache.js'
 import { sessionCommand } from './session.js'
+import { exampleCommand } from './example.js'
 import { UsageError } from './errors.js'
 import { renderCommand } from './render.js'
 import { gitCommands } from './git.js'
@@ -97,6 +98,8 @@ commands:
                                        cell and layer; always exit 0 for file content (git needs that)
   difftool LOCAL REMOTE [NAME]         the XOR table of two versions (git difftool -t laytest);
       [--open-diff] [--ignore-labels]  --open-diff also sends them to the viewer (-t laytest-open)
+  example [DIR]                        copy the README's example layouts (ring.gds, ring-v2.gds) into DIR
+                                       (default ./examples)
   help                                 this text
 `
 
@@ -238,6 +241,12 @@ export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands)
           cell: values.cell, size: parseSize(values.size), lyp: values.lyp, window, background: values.background, texts: !!values.texts,
           strict: !!values.strict,
         }))
+        return EXIT_OK
+      }
+      case 'example': {
+        const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} })
+        if (positionals.length > 1) throw new UsageError('example takes at most one DIR')
+        io.stdout.write(exampleCommand(positionals[0]))
         return EXIT_OK
       }
       case 'git':

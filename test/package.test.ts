@@ -1,0 +1,132 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { execa } from 'execa'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { ROOT } from './helpers/corpus.js'
+
+/*
+ * The npm package as a user gets it (issue 16, point 8): `npm pack`, installed into an empty project with
+ * vitest, and the README's commands run from there as written: `npx laytest example`, the first `diff`,
+ * `info`, a vitest test with the README's config (reference written, then matched), the matcher's types, the
+ * exports, and the README's links into the package. dist/ must be built (npm test builds it first).
+ */
+
+const VITEST_VERSION = (JSON.parse(readFileSync(join(ROOT, 'node_modules/vitest/package.json'), 'utf8')) as { version: string }).version
+const TSC = join(ROOT, 'node_modules/typescript/bin/tsc')
+let dir = ''
+let installLog = ''
+
+async function sh(cmd: string, args: string[], cwd = dir): Promise<{ code: number; out: string; stdout: string }> {
+  const r = await execa(cmd, args, { cwd, reject: false, all: true, env: { CI: '', NO_COLOR: '1', npm_config_update_notifier: 'false' } })
+  return { code: r.exitCode ?? -1, out: r.all ?? '', stdout: r.stdout ?? '' }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'laytest-user-'))
+  const packs = join(dir, '.packs')
+  mkdirSync(packs)
+  // dist/ is already built (npm test builds it); --ignore-scripts: no second build
+  const pack = await sh('npm', ['pack', '--ignore-scripts', '--pack-destination', packs], ROOT)
+  expect(pack.code, pack.out).toBe(0)
+  const tgz = readdirSync(packs).find((n) => n.endsWith('.tgz'))!
+  writeFileSync(join(dir, 'package.json'), '{ "name": "user-project", "private": true, "type": "module" }\n')
+  const install = await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(packs, tgz), `vitest@${VITEST_VERSION}`])
+  installLog = install.out
+  expect(install.code, install.out).toBe(0)
+}, 300_000)
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('the packed package, installed in an empty project', () => {
+  test('installs without install scripts', () => {
+    expect(installLog).not.toMatch(/install-scripts|prepare/)
+    expect(JSON.parse(readFileSync(join(dir, 'node_modules/laytest/package.json'), 'utf8')).scripts?.prepare).toBeUndefined()
+  })
+
+  test('the README\'s first commands: laytest example, then diff (DIFFERENT, exit 1), info', async () => {
+    const ex = await sh('npx', ['laytest', 'example'])
+    expect(ex.code, ex.out).toBe(0)
+    expect(ex.stdout).toContain('next: npx laytest diff examples/ring.gds examples/ring-v2.gds')
+    // the README shows this output: the same table
+    const diff = await sh('npx', ['laytest', 'diff', 'examples/ring.gds', 'examples/ring-v2.gds'])
+    expect(diff.code).toBe(1)
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    for (const line of diff.stdout.split('\n').filter((l) => /^(1\/0|2\/0) /.test(l))) expect(readme).toContain(line)
+    expect(diff.stdout).toMatch(/DIFFERENT \(\d+ ms\)/)
+    const info = await sh('npx', ['laytest', 'info', 'examples/ring.gds'])
+    expect(info.code, info.out).toBe(0)
+    expect(info.stdout).toContain('top: TOP')
+    // a second `example` does not touch them; a different file of the user's is never overwritten
+    expect((await sh('npx', ['laytest', 'example'])).stdout).toContain('already there')
+    mkdirSync(join(dir, 'mine'))
+    writeFileSync(join(dir, 'mine/ring.gds'), 'my own file')
+    const refuse = await sh('npx', ['laytest', 'example', 'mine'])
+    expect(refuse.code).toBe(2)
+    expect(readFileSync(join(dir, 'mine/ring.gds'), 'utf8')).toBe('my own file')
+  })
+
+  test('a vitest test as the README configures it: the reference is written, then matched; configureLaytest from laytest', async () => {
+    writeFileSync(join(dir, 'vitest.config.ts'), `import { defineConfig } from 'vitest/config'
+export default defineConfig({
+  test: { setupFiles: ['laytest/vitest'], reporters: ['default', 'laytest/reporter'] },
+})
+`)
+    mkdirSync(join(dir, 'test'), { recursive: true })
+    writeFileSync(join(dir, 'test/ring.test.ts'), `import { expect, test } from 'vitest'
+import { Layout, configureLaytest } from 'laytest'
+configureLaytest({ tolerance: 0 })
+function ringChip(x: number): Layout {
+  const ly = new Layout({ dbu: 0.001 })
+  ly.newCell('TOP').addBox(1, x, 0, x + 1000, 500)
+  return ly
+}
+test('ring resonator', async () => {
+  await expect(ringChip(0)).toMatchReference()
+  await expect('examples/ring.gds').toMatchReference('ring')
+})
+`)
+    const first = await sh(process.execPath, ['node_modules/vitest/vitest.mjs', 'run'])
+    expect(first.code, first.out).toBe(0)
+    expect(existsSync(join(dir, 'reference/test/ring.test.ts/ring-resonator.gds'))).toBe(true)
+    expect(existsSync(join(dir, 'reference/test/ring.test.ts/ring.gds'))).toBe(true)
+    const second = await sh(process.execPath, ['node_modules/vitest/vitest.mjs', 'run'])
+    expect(second.code, second.out).toBe(0)
+    expect(existsSync(join(dir, 'laytest-results/index.html'))).toBe(true)
+    // a change fails with the XOR table
+    writeFileSync(join(dir, 'test/ring.test.ts'), readFileSync(join(dir, 'test/ring.test.ts'), 'utf8').replace('ringChip(0)', 'ringChip(1)'))
+    const third = await sh(process.execPath, ['node_modules/vitest/vitest.mjs', 'run'])
+    expect(third.code).toBe(1)
+    expect(third.out).toMatch(/laytest: layout differs from reference reference\/test\/ring\.test\.ts\/ring-resonator\.gds/)
+  }, 120_000)
+
+  test('the matcher\'s types load with the README\'s declaration file; the entry points resolve', async () => {
+    writeFileSync(join(dir, 'laytest.d.ts'), '/// <reference types="laytest/vitest" />\n')
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true },
+      include: ['test/**/*.ts', 'laytest.d.ts'],
+    }))
+    const ok = await sh(process.execPath, [TSC, '-p', 'tsconfig.json'])
+    expect(ok.code, ok.out).toBe(0)
+    // without it, TypeScript does not know the matcher (the declaration is what makes the difference)
+    rmSync(join(dir, 'laytest.d.ts'))
+    const without = await sh(process.execPath, [TSC, '-p', 'tsconfig.json'])
+    expect(without.code).not.toBe(0)
+    expect(without.out).toMatch(/toMatchReference/)
+    const entries = await sh(process.execPath, ['--input-type=module', '-e', `
+const main = await import('laytest')
+const vt = await import('laytest/reporter')
+console.log(typeof main.readLayout, typeof main.configureLaytest, typeof main.readOasis, typeof vt.default)`])
+    expect(entries.stdout.trim()).toBe('function function function function')
+  })
+
+  test('every link of the README points into the package', () => {
+    const pkg = join(dir, 'node_modules/laytest')
+    const readme = readFileSync(join(pkg, 'README.md'), 'utf8')
+    const links = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!).filter((l) => !/^[a-z]+:/.test(l))
+    expect(links.length).toBeGreaterThan(5)
+    for (const l of links) expect(existsSync(resolve(pkg, l)), l).toBe(true)
+  })
+})
