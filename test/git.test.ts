@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Layout, writeLayoutFile } from '../src/index.js'
+import { tokenFile } from '../src/ipc/token.js'
 import { startViewerServer, type ViewerServer } from '../src/ipc/index.js'
 import { ROOT } from './helpers/corpus.js'
 
@@ -275,7 +276,10 @@ describe('git difftool -t laytest', () => {
     const { server, port } = await startViewerServer({ port: 0 })
     servers.push(server)
     const tmp = temp('laytest-git-tmp-') // where the copies for the viewer go
-    const r = await execa('git', ['difftool', '-t', 'laytest-open', '-y', 'HEAD~1', 'HEAD'], { cwd: dir, env: env({ LAYTEST_VIEWER: `127.0.0.1:${port}`, TMPDIR: tmp }), extendEnv: false, reject: false })
+    // the same user as the server: its token file (the test's HOME is a temporary one)
+    const r = await execa('git', ['difftool', '-t', 'laytest-open', '-y', 'HEAD~1', 'HEAD'], {
+      cwd: dir, env: env({ LAYTEST_VIEWER: `127.0.0.1:${port}`, TMPDIR: tmp, LAYTEST_VIEWER_TOKEN_FILE: tokenFile() }), extendEnv: false, reject: false,
+    })
     expect(r.exitCode, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/sent to the viewer at 127\.0\.0\.1:\d+/)
     const item = server.items.at(-1)!

@@ -1,11 +1,15 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { request } from 'node:http'
 import { connect, createServer, type AddressInfo, type Server } from 'node:net'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, describe, expect, test } from 'vitest'
-import { connectViewer, exchange, sendToKlive, startViewerServer, ViewerError, type ViewerServer } from '../src/ipc/index.js'
+import { connectViewer, exchange, readToken, sendToKlive, startViewerServer, ViewerError, type ViewerServer } from '../src/ipc/index.js'
 import { ROOT } from './helpers/corpus.js'
+
+// this file's own per-user token (inherited by the laytest serve it launches)
+process.env.LAYTEST_VIEWER_TOKEN_FILE ??= join(mkdtempSync(join(tmpdir(), 'laytest-tok-')), 'viewer-token')
 
 /* The viewer protocol: exact bytes against lyipc-style clients and servers, klive, launch-or-connect, abuse. */
 
@@ -33,23 +37,23 @@ async function server(opts = {}): Promise<{ server: ViewerServer; port: number }
 afterAll(async () => { for (const s of servers) await s.close() })
 
 describe('lyipc compatibility (exact bytes)', () => {
-  test('a lyipc client session: load, reload view, cellview, ping, unknown: ACK None, then the server closes', async () => {
+  test('a lyipc client session: load, reload view, cellview, ping, unknown: ACK None without a line end, then the server closes', async () => {
     const { server: s, port } = await server()
-    expect(await raw(port, `load ${GDS} 1\r\n`)).toBe('ACK None\n')
+    expect(await raw(port, `load ${GDS} 1\r\n`)).toBe('ACK None')
     expect(s.items.at(-1)).toMatchObject({ kind: 'load', files: { layout: GDS }, mode: 1 })
-    expect(await raw(port, `load "${GDS2}" 2\n`)).toBe('ACK None\n')
-    expect(s.items.at(-1)).toMatchObject({ files: { layout: GDS2 }, mode: 2 })
-    expect(await raw(port, 'reload view\n')).toBe('ACK None\n')
-    expect(await raw(port, 'cellview TOP\n')).toBe('ACK None\n')
+    expect(await raw(port, `load ${GDS2} 2\n`)).toBe('ACK None')
+    expect(s.items.at(-1)).toMatchObject({ files: { layout: GDS, layout2: GDS2 }, version: 2 })
+    expect(await raw(port, 'reload view\n')).toBe('ACK None')
+    expect(await raw(port, 'cellview TOP\n')).toBe('ACK None')
     expect(s.focus).toEqual({ cell: 'TOP' })
-    expect(await raw(port, 'ping\n')).toBe('ACK None\n')
-    expect(await raw(port, 'frobnicate the layout\n')).toBe('ACK None\n') // lyipc answers what it does not know
-    expect(await raw(port, 'load /no/such/file.gds\n')).toBe('ERR no such file: /no/such/file.gds\n')
+    expect(await raw(port, 'ping\n')).toBe('ACK None')
+    expect(await raw(port, 'frobnicate the layout\n')).toBe('ACK None') // lyipc answers what it does not know
+    expect(await raw(port, 'load /no/such/file.gds\n')).toMatch(/^ERR 'Traceback \(most recent call last\):.*RuntimeError: Unable to open file: \/no\/such\/file.gds \(errno=2\) in MainWindow.load_layout\\n'$/)
   })
 
   test('JSON lines: hello, pipelined requests with ids echoed, errors as objects', async () => {
     const { port } = await server()
-    const out = await raw(port, `{"id":1,"cmd":"hello"}\n{"id":"b","cmd":"diff","reference":${JSON.stringify(GDS)},"test":${JSON.stringify(GDS2)},"title":"t"}\n{"id":3,"cmd":"nope"}\n{not json\n`, { timeout: 500 })
+    const out = await raw(port, `{"token":"${readToken()}","id":1,"cmd":"hello"}\n{"id":"b","cmd":"diff","reference":${JSON.stringify(GDS)},"test":${JSON.stringify(GDS2)},"title":"t"}\n{"id":3,"cmd":"nope"}\n{not json\n`, { timeout: 500 })
     const lines = out.trim().split('\n').map((l) => JSON.parse(l))
     expect(lines[0]).toMatchObject({ id: 1, ok: true, server: 'laytest', protocol: 1 })
     expect(lines[1]).toMatchObject({ id: 'b', ok: true, seq: 1 })
@@ -76,7 +80,7 @@ describe('the client against other servers', () => {
     const v = await connectViewer({ port, launch: false })
     expect(v.kind).toBe('lyipc')
     await v.diff({ reference: GDS, test: GDS2, xor: GDS })
-    expect(got.slice(1)).toEqual([`load ${GDS} 1\n`, `load ${GDS2} 2\n`, `load ${GDS} 2\n`])
+    expect(got.slice(1)).toEqual([`load ${GDS} 1\r\n`, `load ${GDS2} 2\r\n`, `load ${GDS} 2\r\n`]) // as lyipc's client sends them
     fake.close()
   })
 
@@ -139,7 +143,7 @@ describe('reliability', () => {
   test('an oversized line, a silent client and a client that leaves mid-line are dropped; the server goes on', async () => {
     const { port } = await server({ idleTimeout: 300 })
     // 10 MiB without a newline: refused once it passes the 1 MiB limit of plain lines
-    expect(await raw(port, Buffer.alloc(10 << 20, 0x61))).toMatch(/^ERR line longer than 1048576 bytes\n/)
+    expect(await raw(port, Buffer.alloc(10 << 20, 0x61))).toBe('ERR line longer than 1048576 bytes')
     // connects, sends nothing: closed after the idle timeout
     const t0 = Date.now()
     expect(await raw(port, '', { timeout: 3000 })).toBe('')
@@ -155,7 +159,7 @@ describe('the web viewer over HTTP', () => {
     const { ViewerHttp } = await import('../src/ipc/http.js')
     const { server } = await server_()
     const { readLyp } = await import('../src/render/index.js')
-    const web = new ViewerHttp(server, { styles: readLyp(join(ROOT, 'test/fixtures/render/klayout-written.lyp')) })
+    const web = new ViewerHttp(server, { styles: readLyp(join(ROOT, 'test/fixtures/render/klayout-written.lyp')), threads: false })
     const url = await web.listen()
     try {
       const base = new URL(url)
@@ -174,7 +178,8 @@ describe('the web viewer over HTTP', () => {
       expect((await get('/0123456789abcdef0123456789abcdef/api/items')).status).toBe(404)
       expect((await get(`${base.pathname}render/reference/1`)).status).toBe(404) // nothing registered yet
       expect((await get(`${base.pathname}../../etc/passwd`)).status).toBe(404)
-      await server.json(JSON.stringify({ cmd: 'diff', reference: GDS, test: GDS2 }))
+      expect(await server.json(JSON.stringify({ cmd: 'diff', reference: GDS, test: GDS2 }))).toMatchObject({ ok: false, error: expect.stringMatching(/^unauthorized/) })
+      await server.json(JSON.stringify({ token: readToken(), cmd: 'diff', reference: GDS, test: GDS2 }))
       const item = JSON.parse((await get(`${base.pathname}api/item/1`)).body)
       expect(item.clusters.length).toBeGreaterThan(0)
       // layer colours and names from the .lyp (1/0 is "metal1", #ff0000 there)
@@ -199,17 +204,24 @@ describe('show, trace, animate', () => {
     const top = ly.newCell('TOP').addBox(1, 0, 0, 10, 10)
     await show(ly, { port, launch: false })
     expect(s.items.at(-1)).toMatchObject({ kind: 'load', title: expect.stringMatching(/GEN\.gds$/) })
+    const shown = s.items.at(-1)!
     const step = await trace(ly, { port, launch: false })
     top.addBox(2, 0, 0, 5, 5)
     await step('added 2/0')
-    expect(s.items.at(-1)!.title).toBe('added 2/0')
+    // the same view, its content replaced (mode 0): viewers redraw it in place
+    expect(s.items).toEqual([shown])
+    expect(shown.title).toBe('added 2/0')
+    const v0 = shown.version
     const frames = [1, 2, 3].map((w) => {
       const f = new Layout()
       f.newCell('TOP').addBox(1, 0, 0, w * 10, 10)
       return f
     })
-    const before = s.items.length
+    const titles: string[] = []
+    s.on('update', (it: { title: string }) => titles.push(it.title))
     await animate(frames, { port, launch: false, fps: 50 })
-    expect(s.items.slice(before).map((i) => i.title)).toEqual(['frame 1/3', 'frame 2/3', 'frame 3/3'])
+    expect(titles).toEqual(['frame 1/3', 'frame 2/3', 'frame 3/3'])
+    expect(s.items).toEqual([shown])
+    expect(shown.version).toBe(v0 + 3)
   })
 })

@@ -1,6 +1,8 @@
 /** The viewer's command-line commands (laytest serve, open, open-diff, klayout install, diff --open-diff). */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
+import { diffLayouts, writeXorGds } from '../diff/index.js'
+import { readLayoutFile } from './files.js'
 import { writeFileAtomic } from '../layout/gdsio.js'
 import { klayoutMacroLym } from './klayout-macro.js'
 import { join, resolve } from 'node:path'
@@ -96,8 +98,18 @@ export function klayoutInstallCommand(dir: string | undefined): string {
 /** `laytest diff --open-diff`: one difference to the viewer (started if needed). */
 export async function sendDiff(d: DiffMessage, viewer: 'laytest' | 'klayout'): Promise<string> {
   const v = await connectViewer({ viewer, launchTimeout: viewer === 'klayout' ? 30000 : undefined })
+  // KLayout (laytest's macro, or lyipc) shows what it is sent: the XOR is always computed for it
+  if (!d.xor && d.reference && d.test && (viewer === 'klayout' || v.kind === 'lyipc')) d = { ...d, xor: await xorFile(d.reference, d.test) }
   await v.diff(d)
   return `laytest: sent to the viewer at ${v.host}:${v.port}\n${await launchedNotice(v)}`
+}
+
+/** The XOR of two layout files, written to a temporary GDS file. */
+export async function xorFile(reference: string, test: string): Promise<string> {
+  const outcome = await diffLayouts(readLayoutFile(reference), readLayoutFile(test))
+  const file = join(mkdtempSync(join(tmpdir(), 'laytest-xor-')), 'xor.gds')
+  await writeXorGds(outcome, file)
+  return file
 }
 
 /** `laytest serve --stop`: shuts down the viewer listening on the port. */

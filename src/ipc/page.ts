@@ -29,7 +29,7 @@ body{margin:0;font:13px/1.4 system-ui,sans-serif;display:flex;height:100vh;color
 <div id="info"></div>
 </div>
 <script>
-const S = { items: [], sel: null, detail: null, view: null, mode: 'overlay', hidden: new Set(), next: 0, loads: 0 }
+const S = { items: [], sel: null, detail: null, view: null, mode: 'overlay', hidden: new Set(), next: 0, loads: 0, cell: null, version: 0, updates: 0 }
 window.__laytest = S
 const W = 900, H = 600
 const $ = (id) => document.getElementById(id)
@@ -40,34 +40,51 @@ async function refresh(selectNewest) {
   for (const it of S.items) {
     const d = document.createElement('div')
     d.className = 'item' + (S.sel === it.seq ? ' sel' : '')
-    d.textContent = (it.kind === 'diff' ? '◧ ' : '▢ ') + it.title
+    d.textContent = (it.kind === 'diff' || it.files.length > 1 ? '◧ ' : '▢ ') + it.title
     d.onclick = () => select(it.seq)
     $('items').appendChild(d)
   }
+  if (S.sel !== null && !S.items.some((x) => x.seq === S.sel)) { S.sel = null; S.detail = null }
   if ((selectNewest || S.sel === null) && S.items.length) await select(S.items[0].seq)
 }
-async function select(seq) {
+// keep: the same item changed (reload, cellview, focus): pan, zoom and layer choices stay
+async function select(seq, keep) {
+  const same = keep && S.sel === seq && S.detail
   S.sel = seq
-  S.detail = await json('api/item/' + seq)
-  S.view = S.detail.box.slice()
-  S.next = 0
+  const detail = await json('api/item/' + seq + (same && S.cell ? '?cell=' + encodeURIComponent(S.cell) : ''))
+  S.detail = detail
+  S.version = detail.version
+  if (!same) { S.cell = detail.cell; S.view = (detail.window || detail.box).slice(); S.next = 0 }
   $('layers').innerHTML = ''
   for (const l of S.detail.layers) {
     const row = document.createElement('label')
     row.className = 'layer'
-    row.innerHTML = '<input type="checkbox" checked data-layer="' + l.key + '"><span class="sw" style="background:' + l.color + '"></span>' + l.key
-    row.querySelector('input').onchange = (e) => { e.target.checked ? S.hidden.delete(l.key) : S.hidden.add(l.key); draw() }
+    row.innerHTML = '<input type="checkbox" data-layer="' + l.key + '"><span class="sw" style="background:' + l.color + '"></span>' + l.key
+    const box = row.querySelector('input')
+    box.checked = !S.hidden.has(l.key)
+    box.onchange = (e) => { e.target.checked ? S.hidden.delete(l.key) : S.hidden.add(l.key); draw() }
     $('layers').appendChild(row)
   }
   for (const d of $('items').children) d.classList.toggle('sel', false)
   const i = S.items.findIndex((x) => x.seq === seq)
   if (i >= 0 && $('items').children[i]) $('items').children[i].classList.add('sel')
-  $('info').textContent = S.detail.title + (S.detail.clusters.length ? ' — ' + S.detail.clusters.length + ' difference cluster(s)' : '')
+  $('info').textContent = S.detail.title + (S.cell ? ' — cell ' + S.cell : '') + (S.detail.clusters.length ? ' — ' + S.detail.clusters.length + ' difference cluster(s)' : '')
+  draw()
+}
+async function focusOn(d) {
+  if (S.sel === null || (d.seq !== null && d.seq !== S.sel)) return
+  if (d.cell !== S.cell) {
+    S.cell = d.cell
+    S.detail = await json('api/item/' + S.sel + (S.cell ? '?cell=' + encodeURIComponent(S.cell) : ''))
+    S.view = S.detail.box.slice()
+  }
+  if (d.window) S.view = d.window.slice()
+  $('info').textContent = S.detail.title + (S.cell ? ' — cell ' + S.cell : '')
   draw()
 }
 function src(which, w, extra) {
   const v = S.view, ls = S.detail.layers.map((l) => l.key).filter((k) => !S.hidden.has(k)).join(',')
-  return 'render/' + which + '/' + S.sel + '?l=' + v[0] + '&b=' + v[1] + '&r=' + v[2] + '&t=' + v[3] + '&w=' + w + '&h=' + H + '&layers=' + encodeURIComponent(ls) + (extra || '')
+  return 'render/' + which + '/' + S.sel + '?l=' + v[0] + '&b=' + v[1] + '&r=' + v[2] + '&t=' + v[3] + '&w=' + w + '&h=' + H + '&layers=' + encodeURIComponent(ls) + (S.cell ? '&cell=' + encodeURIComponent(S.cell) : '') + '&v=' + S.version + (extra || '')
 }
 let timer = null
 function draw() {
@@ -80,7 +97,8 @@ function draw() {
     $('slider').style.display = S.mode === 'slider' ? '' : 'none'
     b.style.clipPath = ''
     b.style.left = '0px'
-    if (S.mode === 'overlay') { a.src = src('overlay', W); b.style.display = 'none' }
+    const pair = S.detail.kind === 'diff' || (S.items.find((x) => x.seq === S.sel) || { files: [] }).files.length > 1
+    if (S.mode === 'overlay' || !pair) { a.src = src(pair ? 'overlay' : 'reference', W); b.style.display = 'none' }
     else if (S.mode === 'xor') { a.src = src('overlay', W, '&xoronly=1'); b.style.display = 'none' }
     else {
       // side by side: each half shows the same window
@@ -135,7 +153,15 @@ $('next').onclick = () => {
   draw()
 }
 const es = new EventSource('events')
-es.onmessage = (m) => { const d = JSON.parse(m.data); if (d.type === 'item' || d.type === 'clear') refresh(d.type === 'item') }
+es.onmessage = (m) => {
+  const d = JSON.parse(m.data)
+  if (d.type === 'item' || d.type === 'clear' || d.type === 'remove') refresh(d.type === 'item')
+  else if (d.type === 'update') {
+    S.updates++
+    if (d.seq === S.sel) refresh(false).then(() => select(d.seq, true))
+    else refresh(false)
+  } else if (d.type === 'focus') focusOn(d)
+}
 refresh(true)
 </script></body></html>
 `

@@ -1,9 +1,10 @@
 /*
  * The viewer protocol (docs/protocol.md): one TCP port (11078, lyipc's) for two kinds of lines.
- * - lyipc lines, byte-compatible with lyipc clients: `load <path> [mode]`, `reload view`, `cellview <name>`,
- *   `ping`; the server replies one line (`ACK None`, or `ERR <message>` for a command it cannot do) and closes.
- * - laytest JSON lines (starting with `{`): `{"id", "cmd", ...}`; one JSON reply line per request, the id echoed;
- *   the connection stays open, so requests can be pipelined.
+ * - lyipc lines, answered byte for byte as lyipc's server does (lyipc.ts): `load <path> [mode]`, `reload view`,
+ *   `cellview <name>`, `ping`; the reply is `ACK None` or `ERR <repr of a Python traceback>`, no line end, then the
+ *   server closes.
+ * - laytest JSON lines (starting with `{`): `{"token", "id", "cmd", ...}`; one JSON reply line per request, the id
+ *   echoed; the connection stays open, so requests can be pipelined. Everything but `hello` needs the token.
  */
 
 export const DEFAULT_PORT = 11078
@@ -12,40 +13,13 @@ export const PROTOCOL_VERSION = 1
 export const MAX_PLAIN_LINE = 1 << 20
 export const MAX_JSON_LINE = 64 << 20
 
-export type LyipcCommand =
-  | { kind: 'load'; path: string; mode: 0 | 1 | 2 }
-  | { kind: 'reload' }
-  | { kind: 'cellview'; cell: string }
-  | { kind: 'ping' }
-  | { kind: 'unknown'; line: string }
-
-/** Splits an lyipc line on single spaces; a path may be in double quotes (and then contain spaces). */
-export function parseLyipc(line: string): LyipcCommand {
-  const m = /^(\S+)\s*(.*)$/.exec(line.trim())
-  if (!m) return { kind: 'unknown', line }
-  const [, cmd, rest] = m as unknown as [string, string, string]
-  switch (cmd) {
-    case 'load': {
-      const q = /^"([^"]*)"\s*(\d)?\s*$/.exec(rest) ?? /^(\S+)\s*(\d)?\s*$/.exec(rest)
-      if (!q) return { kind: 'unknown', line }
-      const mode = Number(q[2] ?? 0)
-      return { kind: 'load', path: q[1]!, mode: mode === 1 || mode === 2 ? mode : 0 }
-    }
-    case 'reload':
-      return { kind: 'reload' }
-    case 'cellview':
-      return rest ? { kind: 'cellview', cell: rest.replace(/^"|"$/g, '') } : { kind: 'unknown', line }
-    case 'ping':
-      return { kind: 'ping' }
-    default:
-      return { kind: 'unknown', line }
-  }
-}
-
 /** A laytest request (JSON line). */
 export interface Request {
+  /** The per-user secret (token.ts); sent first, so that long lines are accepted from their first bytes. */
+  token?: string
   id?: string | number
-  cmd: 'hello' | 'load' | 'reload' | 'diff' | 'focus' | 'clear' | 'shutdown' | 'list'
+  /** `screenshot` ({path, width, height}: the current view as a PNG) is served by KLayout with laytest's macro. */
+  cmd: 'hello' | 'load' | 'reload' | 'diff' | 'focus' | 'clear' | 'shutdown' | 'list' | 'screenshot'
   [k: string]: unknown
 }
 

@@ -35,8 +35,8 @@ export async function trace(layout: Layout, opts: ViewerOptions & { title?: stri
   let n = 0
   return async (step?: string): Promise<void> => {
     writeLayoutFile(layout, f)
-    if (v.kind === 'laytest') await v.request({ cmd: 'load', path: f, mode: 0, title: step ?? `step ${++n}` })
-    else await v.load(f, 0)
+    // mode 0: the same view is replaced (and redrawn keeping its pan and zoom)
+    await v.load(f, 0, step ?? `step ${++n}`)
   }
 }
 
@@ -47,8 +47,7 @@ export async function animate(frames: Layout[], opts: ViewerOptions & { fps?: nu
   const wait = 1000 / (opts.fps ?? 4)
   for (const [i, frame] of frames.entries()) {
     writeLayoutFile(frame, f)
-    if (v.kind === 'laytest') await v.request({ cmd: 'load', path: f, mode: 0, title: `frame ${i + 1}/${frames.length}` })
-    else await v.load(f, 0)
+    await v.load(f, 0, `frame ${i + 1}/${frames.length}`)
     if (i + 1 < frames.length) await new Promise((r) => setTimeout(r, wait))
   }
 }
