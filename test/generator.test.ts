@@ -64,7 +64,7 @@ describe.runIf(posix)('generator processes', () => {
     const err = await resolveInput({ command: ['sh', '-c', 'echo garbage > "$1"', 'sh', '{out}'] }).catch((e: unknown) => e) as Error
     expect(err).toBeInstanceOf(InputError)
     expect(err.message).not.toContain('-> {out}')
-    const m = /not GDSII \(kept for a look\): (\/\S*laytest-gen-[^/]+\/out\.gds): byte \d+/.exec(err.message)
+    const m = /cannot read as GDSII or OASIS \(kept for a look\): (\/\S*laytest-gen-[^/]+\/out\.gds): byte \d+/.exec(err.message)
     expect(m, err.message).not.toBeNull()
     expect(existsSync(m![1]!)).toBe(true)
   })

@@ -101,7 +101,7 @@ describe('shapes land where their coordinates say', () => {
     expect(back.width).toBe(256)
   })
 
-  test('texts: off by default; drawn with the built-in font on request, deterministically', () => {
+  test('texts: off by default; drawn with the shipped font on request, deterministically', () => {
     const ly = new Layout()
     ly.newCell('TOP').addBox(1, 0, 0, 10, 10).addText(66, 'OSC', 30, 50)
     const off = renderLayout(ly, { view: VIEW, cell: 'TOP' }).image

@@ -109,7 +109,9 @@ export async function diffCommand(fileA: string, fileB: string, opts: DiffComman
   const imageDir = opts.images ?? opts.out
   if (imageDir) {
     const name = opts.name ?? basename(fileB).replace(/\.(gds|oas)(\.gz)?$/i, '')
-    images = writeDiffImages(imageDir, name, a, b, outcome, { size: opts.size, styles: opts.lyp ? readLyp(opts.lyp) : undefined })
+    images = writeDiffImages(imageDir, name, a, b, outcome, {
+      size: opts.size, styles: opts.lyp ? readLyp(opts.lyp) : undefined, expectedLabel: basename(fileA), actualLabel: basename(fileB),
+    })
   }
   const r = outcome.result
   const wall = performance.now() - t0

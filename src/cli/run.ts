@@ -77,7 +77,7 @@ commands:
       --lyp FILE                       KLayout layer properties (colours, patterns, visibility)
       --window=l,b,r,t                 window in micrometres (default: the cell's box with a margin)
       --background #rrggbb             background colour (default #ffffff)
-      --texts                          draw text labels (built-in bitmap font)
+      --texts                          draw text labels (the shipped DejaVu font, thinned where they overlap)
       --strict                         undefined cells are an error (default: empty, with a warning)
   cache stats|clear|prune [--json]     the session cache (build/session/laytest): entries, size, hits and
                                        misses of the last run; clear it; evict down to the size cap

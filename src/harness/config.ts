@@ -27,8 +27,11 @@ export interface LaytestOptions extends Pick<DiffOptions, 'tolerance' | 'layers'
   compare?: 'xor' | 'pixel' | 'both'
   /** pixelmatch options (threshold default 0.2). */
   pixel?: PixelDiffOptions
-  /** Render options for the failure images. */
-  render?: { size?: number; lyp?: string }
+  /**
+   * Render options for the failure images: long side in pixels, KLayout layer properties, and whether TEXT labels
+   * are drawn (default: when the labels differ).
+   */
+  render?: { size?: number; lyp?: string; texts?: boolean }
   /** Failure images (default true). */
   images?: boolean
   /** Timeout of a generator command in ms (default 120000). */

@@ -164,7 +164,7 @@ export async function toMatchReference(this: MatcherContext, received: LayoutInp
       }
     }
     const mode = updateMode(this)
-    return await compareWithReference(received, opts, { refPath, shownRef, mode, folder, root, record, fail, cache, refHash, verdictKey, signal: this.task?.context?.signal })
+    return await compareWithReference(received, opts, { refPath, shownRef, mode, folder, root, record, fail, cache, refHash, verdictKey, signal: this.task?.context?.signal, testName })
   } catch (e) {
     // whatever went wrong is a failed assertion in laytest's report too, then vitest gets the error itself
     if (!closed) {
@@ -226,6 +226,8 @@ interface Ctx {
   refHash: string | null
   verdictKey: string | null
   signal?: AbortSignal
+  /** The test's full name (the pictures' title). */
+  testName: string
 }
 
 /** The comparison itself (everything after the cache's fast path). */
@@ -293,7 +295,8 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
   const wantImages = opts.images !== false
   if (opts.compare === 'pixel' || opts.compare === 'both' || (!pass && wantImages)) {
     images = writeDiffImages(folder, 'layout', reference, actual.layout, outcome, {
-      ...opts.pixel, size: opts.render?.size, styles: opts.render?.lyp ? readLyp(opts.render.lyp) : undefined,
+      ...opts.pixel, size: opts.render?.size, styles: opts.render?.lyp ? readLyp(opts.render.lyp) : undefined, texts: opts.render?.texts,
+      title: c.testName, expectedLabel: `expected: ${shownRef}`, actualLabel: `actual: ${actual.label}`,
     })
     if (opts.compare === 'pixel') pass = images.pixels.pass
     else if (opts.compare === 'both') pass = pass && images.pixels.pass

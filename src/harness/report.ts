@@ -355,7 +355,8 @@ function html(s: RunSummary, results: string, out: string): string {
       ? `<div class="slider" style="--pos:50%"><img src="${link(f.expected)}" alt="expected"><img class="top" src="${link(f.actual)}" alt="actual">` +
         `<input type="range" min="0" max="100" value="50" aria-label="expected / actual" oninput="this.parentNode.style.setProperty('--pos', this.value + '%')"></div>` +
         `<p class="legend">slider: expected (left) / actual (right)</p>` +
-        (f.composite ? `<img class="wide" src="${link(f.composite)}" alt="composite">` : '') + (f.xor ? `<img class="wide" src="${link(f.xor)}" alt="XOR overlay">` : '')
+        (f.composite ? `<a href="${link(f.composite)}" title="full size"><img class="wide" src="${link(f.composite)}" alt="composite: expected, actual, XOR, pixel diff"></a>` : '') +
+        (f.xor ? `<a href="${link(f.xor)}" title="full size"><img class="wide" src="${link(f.xor)}" alt="XOR over the expected layout, with zoomed insets"></a>` : '')
       : ''
     const gds: Array<[string | undefined, string]> = [[f?.expectedGds, 'expected.gds (the reference)'], [f?.actualGds, 'actual.gds'], [f?.xorGds, 'xor.gds'], [f?.report, 'report.json']]
     const files = gds.filter(([p]) => p).map(([p, label]) => `<a href="${link(p!)}">${esc(label)}</a>`).join(' · ')

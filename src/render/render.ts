@@ -1,15 +1,14 @@
 import { showName } from '../gds/names.js'
-import { BBoxAcc, bboxTouches, type BBox } from '../layout/bbox.js'
+import { BBoxAcc, type BBox } from '../layout/bbox.js'
 import { cellBBox, cellLayers } from '../layout/extent.js'
 import { MemberRanges, transformBBox } from '../layout/flatten.js'
 import type { LayerKey } from '../layout/layers.js'
 import type { Cell, Instance, Layout } from '../layout/layout.js'
 import { layerPathHulls } from '../layout/path.js'
-import { flatTextCount } from '../layout/stats.js'
 import { IDENTITY, compose, isOrtho, placementAffine, roundCoord, type Affine } from '../layout/transform.js'
-import { drawText } from './font.js'
 import { Mask, rasterBox, rasterPolygon, span } from './raster.js'
 import { LayerStyles, parseColor, type RGB } from './style.js'
+import { collectLabels, drawLabels } from './texts.js'
 import { fitView, type FitOptions, type View } from './view.js'
 
 /** An RGBA image, 4 bytes per pixel, rows from the top. */
@@ -31,7 +30,10 @@ export interface RenderOptions extends FitOptions {
   styles?: LayerStyles
   /** Only these layers. */
   layers?: ReadonlySet<LayerKey>
-  /** Draw text labels (default false), with the built-in bitmap font in the layer's frame colour. */
+  /**
+   * Draw TEXT labels (default false): a cross at the anchor and the string in the shipped font (DejaVu Sans) in the
+   * layer's frame colour, sized with the view, thinned where strings would overlap.
+   */
   texts?: boolean
 }
 
@@ -80,8 +82,9 @@ export function renderLayout(layout: Layout, opts: RenderOptions = {}): Rendered
     const m = masks.get(k)
     if (m) paintLayer(image, m, styles.get(k))
   }
-  if (opts.texts) drawLabels(image, cell, view, styles, (k) => !opts.layers || opts.layers.has(k))
-  return { image, view, layers: order.filter((k) => masks.has(k)) }
+  if (!opts.texts) return { image, view, layers: order.filter((k) => masks.has(k)) }
+  const labels = collectLabels(cell, view, layout.dbu, styles, (k) => !opts.layers || opts.layers.has(k))
+  return { image: drawLabels(image, labels).image, view, layers: order.filter((k) => masks.has(k)) }
 }
 
 export function blankImage(width: number, height: number, bg: RGB): Image {
@@ -341,68 +344,4 @@ export function paintLayer(img: Image, m: Mask, style: { fill: RGB; frame: RGB; 
       }
     }
   }
-}
-
-/** Text labels at their anchors (no rotation or size: a marker of where the label is and what it says). */
-function drawLabels(img: Image, top: Cell, view: View, styles: LayerStyles, want: (k: LayerKey) => boolean): void {
-  // labels are drawn up to 200 pixels right of their anchor and 10 above: cells further out are skipped
-  const reach: BBox = [view.l - 200 / view.scale, view.b - 10 / view.scale, view.r + 10 / view.scale, view.t + 10 / view.scale]
-  const labels = (cell: Cell, t: Affine): void => {
-    for (const tx of cell.texts) {
-      const st = styles.get(tx.layer)
-      if (!st.visible || !want(tx.layer)) continue
-      const x = t.a * tx.x + t.b * tx.y + t.tx, y = t.c * tx.x + t.d * tx.y + t.ty
-      const i = Math.floor((x - view.l) * view.scale), j = Math.floor((view.t - y) * view.scale)
-      if (i < -200 || j < -10 || i > img.width || j > img.height) continue
-      // a small cross at the anchor, the string to its right
-      for (let d = -2; d <= 2; d++) {
-        setPixel(img, i + d, j, st.frame)
-        setPixel(img, i, j + d, st.frame)
-      }
-      drawText(img, i + 4, j - 3, tx.text, st.frame)
-    }
-  }
-  // depth first in stored order with an explicit stack; members whose box (anchors included) is out of reach
-  // are skipped, so a huge array costs what is in view
-  const frames: Array<{ cell: Cell; t: Affine; k: number; members: Affine[]; m: number }> = []
-  labels(top, IDENTITY)
-  frames.push({ cell: top, t: IDENTITY, k: 0, members: [], m: 0 })
-  while (frames.length) {
-    const f = frames[frames.length - 1]!
-    if (f.m < f.members.length) {
-      const inst = f.cell.instances[f.k - 1]!
-      const ct = compose(f.t, f.members[f.m++]!)
-      labels(inst.cell, ct)
-      frames.push({ cell: inst.cell, t: ct, k: 0, members: [], m: 0 })
-      continue
-    }
-    if (f.k >= f.cell.instances.length) {
-      frames.pop()
-      continue
-    }
-    const inst = f.cell.instances[f.k++]!
-    f.members = []
-    f.m = 0
-    if (flatTextCount(inst.cell) === 0) continue
-    const cb = cellBBox(inst.cell)!
-    const base = placementAffine(inst.placement)
-    const a = inst.array
-    if (!a) {
-      f.members.push(base)
-      continue
-    }
-    const ranges = new MemberRanges(f.t, a, transformBBox(compose(f.t, base), cb), reach)
-    for (let i = 0; i < a.cols; i++) {
-      const [j0, j1] = ranges.rows(i, a.rows)
-      for (let j = j0; j <= j1; j++) {
-        const mt = { ...base, tx: base.tx + i * a.colX + j * a.rowX, ty: base.ty + i * a.colY + j * a.rowY }
-        if (bboxTouches(transformBBox(compose(f.t, mt), cb), reach)) f.members.push(mt)
-      }
-    }
-  }
-}
-
-function setPixel(img: Image, i: number, j: number, c: RGB): void {
-  if (i < 0 || j < 0 || i >= img.width || j >= img.height) return
-  img.data.set([c[0], c[1], c[2], 255], 4 * (j * img.width + i))
 }

@@ -20,6 +20,11 @@ export interface FitOptions {
   size?: number
   /** Margin around the box, as a fraction of its long side (default 0.05). */
   margin?: number
+  /**
+   * The short side of the image is at least this many pixels (at most `size`; default none): the window is widened
+   * around the box's centre at the same scale, so an elongated layout still gets a panel people can read.
+   */
+  minShort?: number
 }
 
 /** A view showing `box` (dbu) with a margin, `size` pixels on the long side, square pixels. */
@@ -34,6 +39,16 @@ export function fitView(box: BBox, opts: FitOptions = {}): View {
   w = Math.max(w, 0) + 2 * m
   h = Math.max(h, 0) + 2 * m
   const scale = size / Math.max(w, h, 1)
-  const width = Math.max(1, Math.round(w * scale)), height = Math.max(1, Math.round(h * scale))
-  return { l, b, r: l + width / scale, t: b + height / scale, width, height, scale }
+  let width = Math.max(1, Math.round(w * scale)), height = Math.max(1, Math.round(h * scale))
+  let wl = l, wb = b
+  const min = Math.min(opts.minShort ?? 0, size)
+  if (width < min) {
+    wl -= (min - width) / 2 / scale
+    width = min
+  }
+  if (height < min) {
+    wb -= (min - height) / 2 / scale
+    height = min
+  }
+  return { l: wl, b: wb, r: wl + width / scale, t: wb + height / scale, width, height, scale }
 }
