@@ -184,4 +184,31 @@ describe('connections and memory', () => {
       await web.close()
     }
   })
+
+  test('laytest serve --max-memory and --max-connections set the caps; bad values are usage errors', async () => {
+    const { execa } = await import('execa')
+    const bin = join(ROOT, 'dist/main.js')
+    const bad = await execa(process.execPath, [bin, 'serve', '--max-connections', '0'], { reject: false })
+    expect(bad.exitCode).toBe(2)
+    expect(bad.stderr).toMatch(/^laytest: --max-connections wants a whole number 1\.\.65536 \(got "0"\)$/)
+    const child = execa(process.execPath, [bin, 'serve', '--port', '0', '--no-http', '--max-memory', '3', '--max-connections', '7'], { reject: false })
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = ''
+        child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString()
+          const m = /IPC on [^:]+:(\d+)/.exec(out)
+          if (m) resolve(Number(m[1]))
+        })
+        void child.then(() => reject(new Error(`serve ended: ${out}`)), reject)
+      })
+      const v = await connectViewer({ port, launch: false })
+      const list = await v.request({ cmd: 'list' })
+      expect(list.memoryCap).toBe(3 * 2 ** 20)
+      expect(list.maxConnections).toBe(7)
+    } finally {
+      child.kill('SIGKILL')
+      await child
+    }
+  })
 })

@@ -19,7 +19,7 @@ import { gitCommands } from './git.js'
  * in: the command line never imports the viewer.
  */
 export interface ViewerCommands {
-  serve(opts: { port?: number; host?: string; httpPort?: number; lyp?: string; http?: boolean }, out: { write(s: string): unknown }): Promise<void>
+  serve(opts: { port?: number; host?: string; httpPort?: number; lyp?: string; http?: boolean; maxMemory?: number; maxConnections?: number }, out: { write(s: string): unknown }): Promise<void>
   open(opts: { port?: number; host?: string }): Promise<string>
   openDiff(summaryFile: string | undefined, opts: { port?: number; host?: string }): Promise<string>
   klayoutInstall(dir: string | undefined): string
@@ -87,6 +87,10 @@ commands:
   serve [--port P] [--host H]          the viewer: IPC on 11078 (lyipc-compatible; 0: any free port) and a web
         [--http-port Q] [--lyp F]      viewer on Q (default: a free port); the URL is printed (--print-url)
         [--no-http] [--print-url]
+        [--max-memory MB]              memory for loaded and inline layouts (default 1024; least recently
+                                       used ones are evicted beyond it)
+        [--max-connections N]          open connections at most (default 256; the longest idle one is
+                                       pushed out beyond it)
   serve --stop [--port P]              stop the viewer listening on the port
   open                                 the web viewer in your browser (starts laytest serve if needed)
   klayout install [--dir D]            laytest's macro into KLayout (~/.klayout/pymacros): KLayout then shows
@@ -181,7 +185,7 @@ export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands)
         return EXIT_OK
       }
       case 'serve': {
-        const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, host: { type: 'string' }, 'http-port': { type: 'string' }, lyp: { type: 'string' }, 'no-http': { type: 'boolean' }, 'print-url': { type: 'boolean' }, stop: { type: 'boolean' } } })
+        const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, host: { type: 'string' }, 'http-port': { type: 'string' }, lyp: { type: 'string' }, 'no-http': { type: 'boolean' }, 'print-url': { type: 'boolean' }, stop: { type: 'boolean' }, 'max-memory': { type: 'string' }, 'max-connections': { type: 'string' } } })
         const portOf = (v: string | undefined, what: string): number | undefined => {
           if (v === undefined) return undefined
           const n = Number(v)
@@ -192,7 +196,17 @@ export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands)
           io.stdout.write(await viewers.stop({ port: portOf(values.port, '--port'), host: values.host }))
           return EXIT_OK
         }
-        await viewers.serve({ port: portOf(values.port, '--port'), host: values.host, httpPort: portOf(values['http-port'], '--http-port'), lyp: values.lyp, http: !values['no-http'] }, io.stdout)
+        const positive = (v: string | undefined, what: string, max: number): number | undefined => {
+          if (v === undefined) return undefined
+          const n = Number(v)
+          if (!(Number.isInteger(n) && n >= 1 && n <= max)) throw new UsageError(`${what} wants a whole number 1..${max} (got "${v}")`)
+          return n
+        }
+        const mb = positive(values['max-memory'], '--max-memory', 1 << 20)
+        await viewers.serve({
+          port: portOf(values.port, '--port'), host: values.host, httpPort: portOf(values['http-port'], '--http-port'), lyp: values.lyp, http: !values['no-http'],
+          maxMemory: mb === undefined ? undefined : mb * 2 ** 20, maxConnections: positive(values['max-connections'], '--max-connections', 65536),
+        }, io.stdout)
         return EXIT_OK
       }
       case 'klayout': {

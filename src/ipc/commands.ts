@@ -17,8 +17,11 @@ import type { ViewerCommands } from '../cli/run.js'
 import type { DiffMessage } from './protocol.js'
 
 /** `laytest serve`: the IPC server and the web viewer, until a shutdown request (or the process is stopped). */
-export async function serveCommand(opts: { port?: number; host?: string; httpPort?: number; lyp?: string; http?: boolean }, out: { write(s: string): unknown }): Promise<void> {
-  const { server, host, port } = await startViewerServer({ port: opts.port, host: opts.host })
+export async function serveCommand(
+  opts: { port?: number; host?: string; httpPort?: number; lyp?: string; http?: boolean; maxMemory?: number; maxConnections?: number },
+  out: { write(s: string): unknown },
+): Promise<void> {
+  const { server, host, port } = await startViewerServer({ port: opts.port, host: opts.host, maxMemory: opts.maxMemory, maxConnections: opts.maxConnections })
   let url = ''
   if (opts.http !== false) {
     const web = new ViewerHttp(server, { port: opts.httpPort, host: opts.host, styles: opts.lyp ? readLyp(opts.lyp) : undefined })

@@ -383,7 +383,7 @@ export class ViewerServer extends EventEmitter {
         this.emit('clear')
         return reply({ ok: true })
       case 'list':
-        return reply({ ok: true, items: this.items.map(({ data: _d, ...rest }) => rest), current: this.current?.seq ?? null, memory: this.budget.bytes })
+        return reply({ ok: true, items: this.items.map(({ data: _d, ...rest }) => rest), current: this.current?.seq ?? null, memory: this.budget.bytes, memoryCap: this.budget.cap, maxConnections: this.opts.maxConnections ?? 256 })
       case 'shutdown':
         setImmediate(() => void this.close())
         return reply({ ok: true })
