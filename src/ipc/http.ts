@@ -159,7 +159,10 @@ export class ViewerHttp {
       const w = Math.min(4096, Math.max(16, num('w', 800))), h = Math.min(4096, Math.max(16, num('h', 600)))
       const win: BBox = [num('l', info.box[0]), num('b', info.box[1]), num('r', info.box[2]), num('t', info.box[3])]
       const want = url.searchParams.get('layers')
-      const r: RenderRequest = { which, w, h, win, layers: want === null ? null : want.split(','), xorOnly: url.searchParams.get('xoronly') === '1', cell }
+      const r: RenderRequest = {
+        which, w, h, win, layers: want === null ? null : want.split(','), xorOnly: url.searchParams.get('xoronly') === '1', cell,
+        texts: url.searchParams.get('texts') !== '0',
+      }
       const png = await this.backend.render(this.spec(item), r)
       this.ipc.budget.touch(`layout:${item.seq}:${item.version}`)
       res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'no-store', 'x-laytest-version': String(item.version) })

@@ -23,13 +23,14 @@ body{margin:0;font:13px/1.4 system-ui,sans-serif;display:flex;height:100vh;color
 <div id="bar">
  <button data-mode="overlay" class="on">overlay</button><button data-mode="side">side by side</button><button data-mode="slider">slider</button><button data-mode="xor">XOR only</button>
  <button id="fit">fit</button><button id="next">zoom to next difference</button>
+ <label><input type="checkbox" id="texts" checked> labels</label>
  <input id="slider" type="range" min="0" max="100" value="50" style="display:none">
 </div>
 <div id="view"><img id="a" alt=""><img id="b" alt=""></div>
 <div id="info"></div>
 </div>
 <script>
-const S = { items: [], sel: null, detail: null, view: null, mode: 'overlay', hidden: new Set(), next: 0, loads: 0, cell: null, version: 0, updates: 0 }
+const S = { items: [], sel: null, detail: null, view: null, mode: 'overlay', hidden: new Set(), next: 0, loads: 0, cell: null, version: 0, updates: 0, texts: true }
 window.__laytest = S
 const W = 900, H = 600
 const $ = (id) => document.getElementById(id)
@@ -84,7 +85,7 @@ async function focusOn(d) {
 }
 function src(which, w, extra) {
   const v = S.view, ls = S.detail.layers.map((l) => l.key).filter((k) => !S.hidden.has(k)).join(',')
-  return 'render/' + which + '/' + S.sel + '?l=' + v[0] + '&b=' + v[1] + '&r=' + v[2] + '&t=' + v[3] + '&w=' + w + '&h=' + H + '&layers=' + encodeURIComponent(ls) + (S.cell ? '&cell=' + encodeURIComponent(S.cell) : '') + '&v=' + S.version + (extra || '')
+  return 'render/' + which + '/' + S.sel + '?l=' + v[0] + '&b=' + v[1] + '&r=' + v[2] + '&t=' + v[3] + '&w=' + w + '&h=' + H + '&layers=' + encodeURIComponent(ls) + (S.cell ? '&cell=' + encodeURIComponent(S.cell) : '') + (S.texts ? '' : '&texts=0') + '&v=' + S.version + (extra || '')
 }
 let timer = null
 function draw() {
@@ -141,6 +142,7 @@ for (const b of document.querySelectorAll('[data-mode]')) b.onclick = () => {
   draw()
 }
 $('slider').oninput = () => { $('b').style.clipPath = 'inset(0 0 0 ' + $('slider').value + '%)' }
+$('texts').onchange = (e) => { S.texts = e.target.checked; draw() }
 $('fit').onclick = () => { if (S.detail) { S.view = S.detail.box.slice(); draw() } }
 $('next').onclick = () => {
   const c = S.detail && S.detail.clusters

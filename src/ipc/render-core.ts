@@ -9,7 +9,8 @@ import type { BBox } from '../layout/bbox.js'
 import { cellBBox, cellLayers } from '../layout/extent.js'
 import { layerName, toLayerKey, type LayerKey } from '../layout/layers.js'
 import type { Layout } from '../layout/layout.js'
-import { encodePng, fitView, LayerStyles, pairView, renderLayout, xorOverlay, type View } from '../render/index.js'
+import { PackedTree, prepareIndexes } from '../render/cell-index.js'
+import { encodePngFast, fitView, LayerStyles, pairView, renderLayout, xorOverlay, type View } from '../render/index.js'
 import { layoutBytes } from './budget.js'
 import { readLayoutBytes, readLayoutFile } from './files.js'
 
@@ -44,6 +45,8 @@ export interface RenderRequest {
   layers?: string[] | null
   xorOnly?: boolean
   cell?: string
+  /** Draw TEXT labels in the shipped font, as the failure pictures do (default true). */
+  texts?: boolean
 }
 
 interface Loaded {
@@ -51,6 +54,8 @@ interface Loaded {
   test: Layout | null
   xor: Layout | null
   info: ItemInfo
+  /** The XOR's polygons per layer, indexed by their boxes (made on the first overlay). */
+  marks?: Map<LayerKey, { polygons: ArrayLike<number>[]; tree: PackedTree }>
 }
 
 /** Styles as sent between threads (structured clone of LayerStyles' fields). */
@@ -87,6 +92,7 @@ export class ItemRenderer {
 
   drop(key: string): void {
     this.cache.delete(key)
+    this.prepared.delete(key)
   }
 
   private load(item: ItemSpec): Promise<Loaded> {
@@ -95,6 +101,28 @@ export class ItemRenderer {
       p = this.read(item)
       this.cache.set(item.key, p)
       p.catch(() => this.cache.delete(item.key))
+      // then the spatial indexes, between requests: the first view does not wait for them, the next ones use them
+      p.then(() => this.prepare(item)).catch(() => {})
+    }
+    return p
+  }
+
+  private readonly prepared = new Map<string, Promise<void>>()
+
+  /**
+   * Builds the item's spatial indexes (render/cell-index.ts) a slice at a time, answering requests in between;
+   * started when an item is read. Resolves when they are built (or the item was dropped meanwhile).
+   */
+  prepare(item: ItemSpec): Promise<void> {
+    let p = this.prepared.get(item.key)
+    if (!p) {
+      const key = item.key
+      const pause = (): Promise<void> => new Promise<void>((resolve, reject) => setImmediate(() => (this.cache.has(key) ? resolve() : reject(new Error('dropped')))))
+      p = this.load(item).then(async (l) => {
+        for (const ly of [l.reference, l.test]) if (ly) await prepareIndexes(ly, pause)
+        xorMarks(l)
+      }).catch(() => {})
+      this.prepared.set(key, p)
     }
     return p
   }
@@ -145,26 +173,58 @@ export class ItemRenderer {
     const view = viewOf(win, r.w, r.h)
     const layers = r.layers == null ? undefined : new Set(r.layers.filter(Boolean).map((s) => toLayerKey(s)))
     const cell = r.cell !== undefined && r.cell !== l.info.top ? r.cell : undefined
-    const base = { view, styles: this.styles, layers: r.xorOnly ? new Set<LayerKey>() : layers, cell }
-    if (r.which === 'reference') return encodePng(renderLayout(l.reference, base).image)
+    const base = { view, styles: this.styles, layers: r.xorOnly ? new Set<LayerKey>() : layers, cell, texts: r.texts ?? true }
+    if (r.which === 'reference') return encodePngFast(renderLayout(l.reference, base).image)
     if (r.which === 'test') {
       if (!l.test) throw new RangeError('no test layout')
-      return encodePng(renderLayout(l.test, { ...base, cell: cell && l.test.getCell(cell) ? cell : undefined }).image)
+      return encodePngFast(renderLayout(l.test, { ...base, cell: cell && l.test.getCell(cell) ? cell : undefined }).image)
     }
+    // the XOR polygons that can touch the view (the others mark no pixel of it)
     const polygons: ArrayLike<number>[] = []
-    if (l.xor) {
-      for (const c of l.xor.cells.values()) {
-        for (const [k, s] of c.layers) {
-          if (layers && !layers.has(k)) continue
-          const d = s.boxes.data
-          for (let i = 0; i < s.boxCount; i++) polygons.push([d[4 * i]!, d[4 * i + 1]!, d[4 * i + 2]!, d[4 * i + 1]!, d[4 * i + 2]!, d[4 * i + 3]!, d[4 * i]!, d[4 * i + 3]!])
-          const pc = s.polyCoords.data, ps = s.polyStarts.data
-          for (let i = 0; i < s.polygonCount; i++) polygons.push(pc.subarray(ps[i]!, ps[i + 1]!))
-        }
+    const grow = 2 / view.scale + 2
+    const near: BBox = [view.l - grow, view.b - grow, view.r + grow, view.t + grow]
+    for (const [k, x] of xorMarks(l)) {
+      if (layers && !layers.has(k)) continue
+      x.tree.query(near, (s, e) => {
+        for (let q = s; q < e; q++) polygons.push(x.polygons[x.tree.ids[q]!]!)
+      })
+    }
+    return encodePngFast(xorOverlay(l.reference, { polygons, clusters: [] }, { ...base, insets: 0 }))
+  }
+}
+
+/** The XOR layout's polygons (boxes as rings) per layer, with a tree over their boxes; made once per item. */
+function xorMarks(l: Loaded): Map<LayerKey, { polygons: ArrayLike<number>[]; tree: PackedTree }> {
+  if (l.marks) return l.marks
+  const byLayer = new Map<LayerKey, ArrayLike<number>[]>()
+  if (l.xor) {
+    for (const c of l.xor.cells.values()) {
+      for (const [k, s] of c.layers) {
+        let list = byLayer.get(k)
+        if (!list) byLayer.set(k, (list = []))
+        const d = s.boxes.data
+        for (let i = 0; i < s.boxCount; i++) list.push([d[4 * i]!, d[4 * i + 1]!, d[4 * i + 2]!, d[4 * i + 1]!, d[4 * i + 2]!, d[4 * i + 3]!, d[4 * i]!, d[4 * i + 3]!])
+        const pc = s.polyCoords.data, ps = s.polyStarts.data
+        for (let i = 0; i < s.polygonCount; i++) list.push(pc.subarray(ps[i]!, ps[i + 1]!))
       }
     }
-    return encodePng(xorOverlay(l.reference, { polygons, clusters: [] }, { ...base, insets: 0 }))
   }
+  l.marks = new Map()
+  for (const [k, polygons] of byLayer) {
+    const boxes = new Int32Array(4 * polygons.length)
+    polygons.forEach((p, i) => {
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity
+      for (let q = 0; q < p.length; q += 2) {
+        x0 = Math.min(x0, p[q]!)
+        x1 = Math.max(x1, p[q]!)
+        y0 = Math.min(y0, p[q + 1]!)
+        y1 = Math.max(y1, p[q + 1]!)
+      }
+      boxes.set([x0, y0, x1, y1], 4 * i)
+    })
+    l.marks.set(k, { polygons, tree: new PackedTree(boxes, polygons.length) })
+  }
+  return l.marks
 }
 
 /** A view of `win` (dbu) into w x h pixels, centred, square pixels. */

@@ -13,6 +13,8 @@ export interface RenderBackend {
   readonly threaded: boolean
   info(item: ItemSpec, cell?: string): Promise<ItemInfo>
   render(item: ItemSpec, req: RenderRequest): Promise<Buffer>
+  /** Resolves when the item's spatial indexes are built (they are built anyway, after it is read). */
+  prepare(item: ItemSpec): Promise<void>
   drop(key: string): void
   close(): Promise<void>
 }
@@ -39,6 +41,9 @@ class InlineBackend implements RenderBackend {
     } catch (e) {
       throw e instanceof RangeError ? new NotFound(e.message) : e
     }
+  }
+  prepare(item: ItemSpec): Promise<void> {
+    return this.r.prepare(item)
   }
   drop(key: string): void {
     this.r.drop(key)
@@ -106,6 +111,10 @@ class WorkerBackend implements RenderBackend {
   async render(item: ItemSpec, req: RenderRequest): Promise<Buffer> {
     const ab = await this.withItem(item, (it) => this.call<ArrayBuffer>({ op: 'render', item: it, req }))
     return Buffer.from(ab)
+  }
+
+  prepare(item: ItemSpec): Promise<void> {
+    return this.withItem(item, (it) => this.call<void>({ op: 'prepare', item: it }))
   }
 
   drop(key: string): void {

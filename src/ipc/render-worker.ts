@@ -10,6 +10,7 @@ const renderer = new ItemRenderer(stylesFrom((workerData as { styles?: StylesDat
 type Msg =
   | { id: number; op: 'info'; item: ItemSpec; cell?: string }
   | { id: number; op: 'render'; item: ItemSpec; req: RenderRequest }
+  | { id: number; op: 'prepare'; item: ItemSpec }
   | { id: number; op: 'drop'; key: string }
 
 parentPort!.on('message', (m: Msg) => {
@@ -26,7 +27,10 @@ parentPort!.on('message', (m: Msg) => {
         return
       }
       if (m.op === 'info') parentPort!.postMessage({ id: m.id, ok: true, value: await renderer.info(m.item, m.cell) })
-      else {
+      else if (m.op === 'prepare') {
+        await renderer.prepare(m.item)
+        parentPort!.postMessage({ id: m.id, ok: true })
+      } else {
         const png = await renderer.render(m.item, m.req)
         const ab = png.buffer.slice(png.byteOffset, png.byteOffset + png.byteLength)
         parentPort!.postMessage({ id: m.id, ok: true, value: ab }, [ab as ArrayBuffer])

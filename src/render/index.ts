@@ -2,7 +2,7 @@ export { renderLayout, pairView, renderCell, blankImage, type Image, type Render
 export { fitView, type View, type FitOptions } from './view.js'
 export { LayerStyles, paletteStyle, parseColor, PATTERNS, ditherPattern, type LayerStyle, type RGB } from './style.js'
 export { readLyp, LypError } from './lyp.js'
-export { encodePng, decodePng, readPng, writePng } from './png.js'
+export { encodePng, encodePngFast, decodePng, readPng, writePng } from './png.js'
 export { comparePixels, type PixelDiffOptions, type PixelDiffResult } from './pixeldiff.js'
 export { sideBySide, blit, scaleUp, strokeRect, diffComposite, type CompositePanel } from './composite.js'
 export { drawText, textWidth } from './font.js'

@@ -260,18 +260,28 @@ export function overlayPanel(reference: Layout, marks: DiffMarks, opts: OverlayO
   const m = new Mask(img.width, img.height)
   for (const p of marks.polygons) rasterPolygon(m, r.view, p, p.length >> 1)
   const color = opts.color ? parseColor(opts.color) : MARK
-  // grown by one pixel: at least three pixels wide
+  // grown by one pixel: at least three pixels wide (a pixel is marked when it or one of its 8 neighbours is in
+  // the mask; found from the mask's pixels, so the work follows what is marked, not the picture's size)
   const w = img.width, h = img.height
+  const md = m.data
+  let grown: Uint8Array | null = null
   for (let j = 0; j < h; j++) {
-    for (let i = 0; i < w; i++) {
-      let hit = false
-      for (let dj = -1; dj <= 1 && !hit; dj++) {
-        for (let di = -1; di <= 1 && !hit; di++) {
-          const x = i + di, y = j + dj
-          if (x >= 0 && y >= 0 && x < w && y < h && m.data[y * w + x]) hit = true
-        }
+    for (let i = 0, o = j * w; i < w; i++, o++) {
+      if (!md[o]) continue
+      grown ??= new Uint8Array(w * h)
+      for (let y = Math.max(0, j - 1); y <= Math.min(h - 1, j + 1); y++) {
+        for (let x = Math.max(0, i - 1); x <= Math.min(w - 1, i + 1); x++) grown[y * w + x] = 1
       }
-      if (hit) img.data.set([color[0], color[1], color[2], 255], 4 * (j * w + i))
+    }
+  }
+  if (grown) {
+    const d = img.data
+    for (let o = 0; o < w * h; o++) {
+      if (!grown[o]) continue
+      d[4 * o] = color[0]
+      d[4 * o + 1] = color[1]
+      d[4 * o + 2] = color[2]
+      d[4 * o + 3] = 255
     }
   }
   return { image: img, view: r.view }

@@ -55,13 +55,16 @@ export function rasterBox(m: Mask, v: View, l: number, b: number, r: number, t: 
 
 let xs = new Float64Array(64)
 let dirs = new Int8Array(64)
+let ring = new Float64Array(64)
 
 /** A polygon ring of n points in dbu (flat x, y list), nonzero fill. */
 export function rasterPolygon(m: Mask, v: View, xy: ArrayLike<number>, n: number): void {
   if (n < 3) return
   const s = v.scale
-  // pixel coordinates, and the ring's box
-  const p = new Float64Array(2 * n)
+  // pixel coordinates, and the ring's box (in a buffer kept between calls: allocating one per polygon cost more
+  // than filling most polygons)
+  if (ring.length < 2 * n) ring = new Float64Array(4 * n)
+  const p = ring
   let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity
   for (let k = 0; k < n; k++) {
     const x = (xy[2 * k]! - v.l) * s, y = (v.t - xy[2 * k + 1]!) * s

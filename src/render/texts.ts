@@ -6,6 +6,7 @@ import type { Cell } from '../layout/layout.js'
 import { flatTextCount } from '../layout/stats.js'
 import { IDENTITY, compose, placementAffine, type Affine } from '../layout/transform.js'
 import { drawOn, font, measuringContext, rgb, safeText, SANS } from './canvas.js'
+import { cellIndex, localWindow, MIN_INDEXED, worthIndexing } from './cell-index.js'
 import type { Image } from './render.js'
 import type { LayerStyles, RGB } from './style.js'
 import type { View } from './view.js'
@@ -42,12 +43,27 @@ export function labelLine(s: string): string {
  * The TEXT elements of a cell, flattened, that can show in the view (anchors within reach of it), as labels in
  * their layer's frame colour. Members of arrays out of reach are never enumerated.
  */
-export function collectLabels(top: Cell, view: View, dbu: number, styles: LayerStyles, want: (k: LayerKey) => boolean): PlacedLabel[] {
+export function collectLabels(
+  top: Cell, view: View, dbu: number, styles: LayerStyles, want: (k: LayerKey) => boolean, opts: { index?: boolean } = {},
+): PlacedLabel[] {
+  const indexed = opts.index ?? true
   const out: PlacedLabel[] = []
   const reach: BBox = [view.l - REACH_PX / view.scale, view.b - 30 / view.scale, view.r + 30 / view.scale, view.t + 30 / view.scale]
+  // what an index is asked for: reach and two pixels more (the anchors are then tested in pixels, as without it)
+  const g = 2 / view.scale + 2
+  const near: BBox = [reach[0] - g, reach[1] - g, reach[2] + g, reach[3] + g]
   const pxPerUm = view.scale / dbu
   const labels = (cell: Cell, t: Affine): void => {
-    for (const tx of cell.texts) {
+    // a cell with many texts: only those within reach, from its index, in stored order
+    let list: ArrayLike<number> | null = null
+    if (indexed && cell.texts.length > MIN_INDEXED) {
+      const win = localWindow(t, near)
+      const ix = cellIndex(cell)
+      if (win && (ix.textsBuilt || worthIndexing(win, cellBBox(cell)))) list = ix.texts()!.items(win)
+    }
+    const n = list ? list.length : cell.texts.length
+    for (let q = 0; q < n; q++) {
+      const tx = cell.texts[list ? list[q]! : q]!
       if (out.length >= MAX_LABELS) return
       const st = styles.get(tx.layer)
       if (!st.visible || !want(tx.layer)) continue
@@ -121,10 +137,18 @@ export function drawLabels(img: Image, labels: PlacedLabel[]): { image: Image; d
   const taken = new BoxGrid(64)
   const tiles = new Map<number, Array<{ l: PlacedLabel; s: string; box: BBox }>>()
   let drawn = 0, thinned = 0
+  let px = -1
   for (const { l, s } of order) {
-    measure.font = font(l.px, SANS)
-    const w = measure.measureText(s).width
     const x = l.i + 4, y = l.j
+    // the box of an empty string lies inside the string's: where it is already out or taken, so is the string's
+    // (decided without measuring: at a full view of a big layout most labels are thinned)
+    const least: BBox = [x - 1, y - l.px * 0.6, x + 1, y + l.px * 0.6]
+    if (least[0] > img.width || least[3] < 0 || least[1] > img.height || taken.hits(least)) {
+      thinned++
+      continue
+    }
+    if (l.px !== px) measure.font = font((px = l.px), SANS)
+    const w = measure.measureText(s).width
     const box: BBox = [x - 1, y - l.px * 0.6, x + w + 1, y + l.px * 0.6]
     if (box[2] < 0 || box[0] > img.width || box[3] < 0 || box[1] > img.height || taken.hits(box)) {
       thinned++
