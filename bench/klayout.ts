@@ -22,7 +22,8 @@ export function runKlayout(script: string, vars: Record<string, string>): string
 
 /**
  * pya script: read `file` (bytes in the page cache) into a new Layout; print the first read's ms, the best of
- * `warm` further reads in the same process, and peak RSS as JSON.
+ * `warm` further reads in the same process, and peak RSS as JSON; with `count=1` also the number of shapes stored
+ * in all cells (counted after the timings: `Shapes.size()`, texts included, a shape array as one), else null.
  */
 export const KLAYOUT_READ = `
 import pya, time, json
@@ -35,8 +36,14 @@ def once():
 ms, ly = once()
 rss = peak_rss_mb()
 cells = ly.cells()
+shapes = None
+if globals().get("count", "0") == "1":
+    shapes = 0
+    for c in ly.each_cell():
+        for li in ly.layer_indexes():
+            shapes += c.shapes(li).size()
 ly = None
 n = int(globals().get("warm", "0"))
 warm = min(once()[0] for _ in range(n)) if n else None
-print(json.dumps({"ms": ms, "warmMs": warm, "rssMB": rss, "cells": cells}))
+print(json.dumps({"ms": ms, "warmMs": warm, "rssMB": rss, "cells": cells, "shapes": shapes}))
 `

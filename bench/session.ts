@@ -8,12 +8,14 @@
  * ≥ 500 parameterised cells in 13 factories, five hierarchy levels (leaf -> mmi/ring filter/pad array -> mzi ->
  * tile -> chip). Leaf builds sample their curves finely and check the minimum spacing of their vertices
  * (an O(n^2) check standing in for KLayout region operations), a few ms per cell as in a real PDK.
- * Prints wall times (whole process, and the script's own time from loadSession to saveSession), cells built and
- * restored, and the expected number of rebuilt cells (the changed factory's cells and everything that used them,
- * from the dependencies the cold run recorded).
+ * Prints wall times (whole process, and the script's own time from loadSession to saveSession, split into
+ * loadSession, building the chip through the factories, writing chip.gds, saveSession), cells built and restored,
+ * and checks that the changed run rebuilt exactly the changed factory's cells and everything that used them
+ * (from the dependencies the cold run recorded; per factory), and that the warm run built nothing (exit code 1
+ * otherwise).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir, totalmem } from 'node:os'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execa } from 'execa'
@@ -228,6 +230,7 @@ import * as tile from './tile.mjs'
 import * as chip from './chip.mjs'
 const t0 = performance.now()
 loadSession({ dir: 'session' })
+const tl = performance.now()
 const ly = new Layout({ name: 'PDK' })
 const f = {}
 f.straight = straight.make(ly); f.bend = bend.make(ly); f.taper = taper.make(ly); f.ring = ring.make(ly)
@@ -237,19 +240,31 @@ f.tile = tile.make(ly, f); f.chip = chip.make(ly, f)
 const top = f.chip({ tiles: Number(process.argv[2]) })
 const t1 = performance.now()
 writeLayoutFile(ly, 'chip.gds')
+const tw = performance.now()
 saveSession()
 const t2 = performance.now()
 const r = sessionReport()
 const cells = [...ly.cells.values()].map((c) => ({ name: c.name, factory: c.factoryInfo?.factory.factoryName, deps: (c.factoryInfo?.deps ?? []).map((d) => d.name) }))
-console.log(JSON.stringify({ ms: t2 - t0, buildMs: t1 - t0, restored: r.restored, built: r.built, factories: ly.factories.size, top: top.name, cells }))
+const builtCells = r.cells.filter((c) => c.outcome === 'built').map((c) => c.cell)
+const reasons = [...new Set(r.cells.filter((c) => c.outcome === 'built').map((c) => c.reason ?? ''))].slice(0, 3)
+console.log(JSON.stringify({
+  ms: t2 - t0, loadMs: tl - t0, buildMs: t1 - tl, writeMs: tw - t1, saveMs: t2 - tw,
+  restored: r.restored, built: r.built, builtCells, reasons, factories: ly.factories.size, top: top.name, cells,
+}))
 `,
 }
 
 interface Run {
   wall: number
   ms: number
+  loadMs: number
+  buildMs: number
+  writeMs: number
+  saveMs: number
   restored: number
   built: number
+  builtCells: string[]
+  reasons: string[]
   factories: number
   cells: Array<{ name: string; factory?: string; deps: string[] }>
   gds: Buffer
@@ -263,7 +278,7 @@ async function run(): Promise<Run> {
 }
 
 /** The cells of `factory` and, transitively, every cell that used one of them. */
-function affected(cells: Run['cells'], factory: string): number {
+function affected(cells: Run['cells'], factory: string): Set<string> {
   const hit = new Set(cells.filter((c) => c.factory === factory).map((c) => c.name))
   for (let grew = true; grew; ) {
     grew = false
@@ -274,7 +289,15 @@ function affected(cells: Run['cells'], factory: string): number {
       }
     }
   }
-  return hit.size
+  return hit
+}
+
+/** Cells per factory, as "taper 12, mmi 6, ...". */
+function perFactory(cells: Run['cells'], names: Iterable<string>): string {
+  const factoryOf = new Map(cells.map((c) => [c.name, c.factory ?? '?']))
+  const n = new Map<string, number>()
+  for (const name of names) n.set(factoryOf.get(name) ?? '?', (n.get(factoryOf.get(name) ?? '?') ?? 0) + 1)
+  return [...n].map(([k, v]) => `${k} ${v}`).join(', ')
 }
 
 try {
@@ -288,16 +311,24 @@ try {
   const changed = await run()
   const factoryCells = cold.cells.filter((c) => c.factory).length
   const expected = affected(cold.cells, 'taper')
+  const rebuilt = new Set(changed.builtCells)
+  const same = rebuilt.size === expected.size && [...expected].every((c) => rebuilt.has(c))
+  const f = (ms: number): string => (ms / 1000).toFixed(2)
   console.log(`# factory session: ${factoryCells} factory cells in ${cold.factories} factories, ${TILES} tiles; one leaf factory changed: taper.mjs`)
-  console.log(`# ${new Date().toISOString().slice(0, 10)}, ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`)
-  console.log('| run | process wall s | / cold | script s (load, build, write, save) | / cold | cells built | restored |')
-  console.log('|---|---:|---:|---:|---:|---:|---:|')
+  console.log(`# ${new Date().toISOString().slice(0, 10)}, ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
+  console.log('| run | process wall s | / cold | script s (load, build, write, save) | / cold | load | build | write | save | cells built | restored |')
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
   for (const [name, r] of [['cold (no session)', cold], ['warm, unchanged', warm], ['taper.mjs changed', changed]] as const) {
-    console.log(`| ${name} | ${(r.wall / 1000).toFixed(2)} | ${(r.wall / cold.wall).toFixed(3)} | ${(r.ms / 1000).toFixed(2)} | ${(r.ms / cold.ms).toFixed(3)} | ${r.built} | ${r.restored} |`)
+    console.log(`| ${name} | ${f(r.wall)} | ${(r.wall / cold.wall).toFixed(3)} | ${f(r.ms)} | ${(r.ms / cold.ms).toFixed(3)} | ` +
+      `${f(r.loadMs)} | ${f(r.buildMs)} | ${f(r.writeMs)} | ${f(r.saveMs)} | ${r.built} | ${r.restored} |`)
   }
   console.log(`warm/cold: ${(warm.ms / cold.ms).toFixed(3)} (script), ${(warm.wall / cold.wall).toFixed(3)} (process); ` +
-    `warm output ${warm.gds.equals(cold.gds) ? 'byte-identical to' : 'DIFFERS from'} cold`)
-  console.log(`changed run: ${changed.built} rebuilt, expected ${expected} (taper's cells and every cell that used them)${changed.built === expected ? '' : ' — MISMATCH'}`)
+    `warm output ${warm.gds.equals(cold.gds) ? 'byte-identical to' : 'DIFFERS from'} cold; warm run built ${warm.built} cells`)
+  console.log(`changed run: ${changed.built} rebuilt (${perFactory(cold.cells, rebuilt)}), expected ${expected.size}: taper's cells and every cell ` +
+    `that used them (${perFactory(cold.cells, expected)}); ${same ? 'exactly those cells' : 'NOT the same cells — MISMATCH'}; ` +
+    `output ${changed.gds.equals(cold.gds) ? 'identical to cold (the edit changed no geometry)' : 'changed'}`)
+  if (changed.reasons.length) console.log(`why: ${changed.reasons.join(' | ')}`)
+  if (!same || warm.built !== 0) process.exitCode = 1
 } finally {
   if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true })
   else console.log(dir)

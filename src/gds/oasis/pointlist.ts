@@ -180,6 +180,29 @@ export class PointList {
   }
 
   /**
+   * The list at inp.pos when it is of type 0, 1 or 4 and `fast` reads it (see there), for the parser's fast
+   * element loop: true when read (inp.pos after it), false with inp.pos unchanged otherwise (the general path
+   * then reads the element again, this list included, and reports what is wrong with it). The caller made sure
+   * that the type and count bytes are there.
+   */
+  readFast(inp: OasisInput, forPolygon: boolean, maxPoints: number): boolean {
+    const b = inp.buf
+    const p0 = inp.pos
+    const type = b[p0]!
+    if (type !== 0 && type !== 1 && type !== 4) return false
+    const count = vu4(b, p0 + 1)
+    if (count <= 0) return false
+    const total = count + 1 + (forPolygon && type <= 1 ? 1 : 0)
+    if (total > maxPoints) return false
+    if (2 * total > this.xy.length) this.grow(Math.min(2 * total, 4 * this.xy.length + 1024))
+    this.boxed = false
+    inp.pos = vend
+    if (this.fast(inp, type, count, forPolygon)) return true
+    inp.pos = p0
+    return false
+  }
+
+  /**
    * Types 0, 1 and 4 straight from the buffer when the whole list is there and every value has at most 4 bytes
    * (28 bits): no call per value. False (nothing read) otherwise: the general loop reads the list.
    */

@@ -49,6 +49,12 @@ export interface OasisReadOptions {
   inflateAheadBytes?: number
 }
 
+/**
+ * For tests: `enabled = false` reads every element through the general path (the fast element loop, see
+ * OasisParser.fastElements, is checked against it: test/oasis-fast-path.test.ts).
+ */
+export const oasisFastPath = { enabled: true }
+
 /** Points per point list by default: a guard against corrupt counts, far above real polygons. */
 export const DEFAULT_OASIS_MAX_VERTICES = 1 << 24
 const DEFAULT_MAX_INFLATED = 2 ** 31 - 1
@@ -135,7 +141,7 @@ export function parseOasisFile(path: string, sink: OasisSink, opts: OasisReadOpt
       parseOasis(whole, sink, { ...opts, file })
       return
     }
-    const window = new Uint8Array(Math.max(1 << 12, opts.windowBytes ?? WINDOW_BYTES))
+    const window = takeWindow(Math.max(1 << 12, opts.windowBytes ?? WINDOW_BYTES))
     const refill = (buf: Uint8Array, from: number, position: number): number => {
       try {
         return readSync(fd, buf, from, buf.length - from, position)
@@ -157,17 +163,43 @@ export function parseOasisFile(path: string, sink: OasisSink, opts: OasisReadOpt
       new OasisParser(input, sink, opts).parse()
     } finally {
       input.close()
+      giveWindow(window)
     }
   } finally {
     closeSync(fd)
   }
 }
 
+/**
+ * The file window of the last read, kept for the next one: a fresh MiB is 256 page faults, and a test run reads
+ * many layouts in one process. (Nothing keeps a view of the window after a read: strings are copies, point
+ * lists have their own arrays, CBLOCK data is inflated at once.)
+ */
+let spareWindow: Uint8Array | null = null
+
+function takeWindow(n: number): Uint8Array {
+  const w = spareWindow
+  if (w && w.length === n) {
+    spareWindow = null
+    return w
+  }
+  return new Uint8Array(n)
+}
+
+function giveWindow(w: Uint8Array): void {
+  if (w.length === WINDOW_BYTES) spareWindow = w
+}
+
 /** Parses OASIS bytes (gzip is inflated first) and reports every element to `sink`. */
 export function parseOasis(input: Uint8Array, sink: OasisSink, opts: OasisReadOptions = {}): void {
   const file = opts.file ?? '<buffer>'
   const bytes = gdsBytes(input, { file, maxInflatedBytes: opts.maxInflatedBytes })
-  new OasisParser(new OasisInput(file, bytes), sink, opts).parse()
+  const inp = new OasisInput(file, bytes)
+  try {
+    new OasisParser(inp, sink, opts).parse()
+  } finally {
+    inp.close()
+  }
 }
 
 const UNSET = -1
@@ -210,6 +242,8 @@ class OasisParser implements OasisNames {
   private readonly maxMembers: number
   private readonly maxPoints: number
   private readonly maxInflated: number
+  /** Elements through fastElements where they can be (see oasisFastPath). */
+  private readonly fast = oasisFastPath.enabled
   private offsetFlag = 0
 
   // modal variables (reset at CELL and at name records, as KLayout does)
@@ -565,6 +599,7 @@ class OasisParser implements OasisNames {
     for (;;) {
       const c = inp.peek()
       if (c < 0) break
+      if (c >= OR.RECTANGLE && c <= OR.PATH && this.fast && this.fastElements()) continue
       if (c > OR.CBLOCK || c === OR.XNAME || c === OR.XNAME_REF || (c >= OR.START && c <= OR.CELL_NAME)) break
       this.next()
       switch (c) {
@@ -622,6 +657,177 @@ class OasisParser implements OasisNames {
       }
     }
     this.sink.endCell()
+  }
+
+  /**
+   * RECTANGLE, POLYGON and PATH records as most files have them, one after the other straight from the buffer, in
+   * one loop: every field there and of at most 4 bytes, no repetition, no property after the element (the next
+   * record is neither PROPERTY nor PAD nor CBLOCK), the modal variables it needs set, coordinates within range.
+   * It stops before the first record that is anything else (or that comes near the end of the buffer), and the
+   * general path reads that one (and reports what is wrong with it). Returns whether it read any.
+   *
+   * Why one loop: a fresh process runs JavaScript unoptimised at first, and V8 optimises a function when it has
+   * run enough bytecode of its own. Spread over a dozen small functions per element (the general path), the
+   * loop that drives them got optimised only after ~10 cells of the hierarchical benchmark file (a third of its
+   * read); this loop does the work itself and is optimised within the first cell. The general path stays the
+   * reference: this one reads exactly what it reads, and leaves anything else to it.
+   */
+  private fastElements(): boolean {
+    const inp = this.inp
+    const b = inp.buf
+    const end = inp.end
+    const sink = this.sink
+    const abs = this.xyAbsolute
+    let p = inp.pos
+    let layer = this.layer, datatype = this.datatype
+    let w = this.geomW, h = this.geomH, x = this.geomX, y = this.geomY
+    let hw = this.halfWidth, sx = this.startExt, ex = this.endExt
+    let n = 0
+    let v = 0, c = 0
+    for (;;) {
+      // room for every fixed field (at most 4 bytes each) and the next record's id
+      if (end - p < 48) break
+      const r = b[p]!
+      if (r < OR.RECTANGLE || r > OR.PATH) break
+      let q = p + 1
+      const info = b[q++]!
+      if (info & 0x01) {
+        if ((v = b[q]!) < 0x80) q++
+        else if ((v = vu(b, q)) >= 0 && v <= MAX_LAYER) q = vp
+        else break
+        layer = v
+      }
+      if (info & 0x02) {
+        if ((v = b[q]!) < 0x80) q++
+        else if ((v = vu(b, q)) >= 0 && v <= MAX_LAYER) q = vp
+        else break
+        datatype = v
+      }
+      if (layer < 0 || datatype < 0) break
+      let kind = 0
+      let pl: PointList | null = null
+      if (r === OR.RECTANGLE) {
+        if ((info & 0xa4) === 0xa0 || (info & 0x04) !== 0) break
+        if (info & 0x40) {
+          if ((v = b[q]!) < 0x80) q++
+          else if ((c = b[q + 1]!) < 0x80) {
+            v = (v & 0x7f) | (c << 7)
+            q += 2
+          } else if ((v = vu(b, q)) >= 0) q = vp
+          else break
+          w = v
+        }
+        if (info & 0x80) {
+          h = w
+        } else if (info & 0x20) {
+          if ((v = b[q]!) < 0x80) q++
+          else if ((c = b[q + 1]!) < 0x80) {
+            v = (v & 0x7f) | (c << 7)
+            q += 2
+          } else if ((v = vu(b, q)) >= 0) q = vp
+          else break
+          h = v
+        }
+        if (w < 0 || h < 0) break
+      } else if (r === OR.POLYGON) {
+        if (info & 0xc4) break
+        if (info & 0x20) {
+          inp.pos = q
+          if (!this.polygonPoints.readFast(inp, true, this.maxPoints)) break
+          q = inp.pos
+          if (end - q < 12) break
+        }
+        pl = this.polygonPoints
+        if (pl.n < 0) break
+        kind = 1
+      } else {
+        if (info & 0x04) break
+        if (info & 0x40) {
+          if ((v = b[q]!) < 0x80) q++
+          else if ((v = vu(b, q)) >= 0) q = vp
+          else break
+          hw = v
+        }
+        if (info & 0x80) {
+          const scheme = b[q++]!
+          if (scheme > 15) break
+          const s = scheme >>> 2, e = scheme & 3
+          if (s === 3 || e === 3) break
+          if ((s === 2 || e === 2) && hw < 0) break
+          if (s !== 0) sx = s === 1 ? 0 : hw
+          if (e !== 0) ex = e === 1 ? 0 : hw
+        }
+        if (info & 0x20) {
+          inp.pos = q
+          if (!this.pathPoints.readFast(inp, false, this.maxPoints)) break
+          q = inp.pos
+          if (end - q < 12) break
+        }
+        pl = this.pathPoints
+        if (pl.n < 0 || hw < 0 || Number.isNaN(sx) || Number.isNaN(ex)) break
+        kind = 2
+      }
+      if (info & 0x10) {
+        if ((v = b[q]!) < 0x80) q++
+        else if ((c = b[q + 1]!) < 0x80) {
+          v = (v & 0x7f) | (c << 7)
+          q += 2
+        } else if ((v = vu(b, q)) >= 0) q = vp
+        else break
+        const d = v & 1 ? 0 - (v >>> 1) : v >>> 1
+        const nx = abs ? d : x + d
+        if (nx < INT32_MIN || nx > INT32_MAX) break
+        x = nx
+      }
+      if (info & 0x08) {
+        if ((v = b[q]!) < 0x80) q++
+        else if ((c = b[q + 1]!) < 0x80) {
+          v = (v & 0x7f) | (c << 7)
+          q += 2
+        } else if ((v = vu(b, q)) >= 0) q = vp
+        else break
+        const d = v & 1 ? 0 - (v >>> 1) : v >>> 1
+        const ny = abs ? d : y + d
+        if (ny < INT32_MIN || ny > INT32_MAX) break
+        y = ny
+      }
+      // a property (or a PAD or CBLOCK before one) may follow: the general path reads the element then
+      if (q >= end) break
+      const next = b[q]!
+      if (next === OR.PROPERTY || next === OR.PROPERTY_REPEAT || next === OR.PAD || next === OR.CBLOCK) break
+      if (kind === 0) {
+        if (x + w > INT32_MAX || y + h > INT32_MAX) break
+        sink.box(layer, datatype, x, y, x + w, y + h, null)
+      } else if (kind === 1) {
+        // as KLayout: a polygon of fewer than 3 points is left out
+        if (pl!.n >= 3) {
+          pl!.bounds()
+          if (bl + x < INT32_MIN || br + x > INT32_MAX || bb + y < INT32_MIN || bt + y > INT32_MAX) break
+          sink.polygon(layer, datatype, pl!.xy, pl!.n, x, y, null)
+        }
+      } else if (pl!.n >= 2) {
+        pl!.bounds()
+        if (bl + x < INT32_MIN || br + x > INT32_MAX || bb + y < INT32_MIN || bt + y > INT32_MAX) break
+        sink.path(layer, datatype, pl!.xy, pl!.n, x, y, hw, sx, ex, null)
+      }
+      // the element is read: its modal variables are the parser's now
+      this.layer = layer
+      this.datatype = datatype
+      this.geomX = x
+      this.geomY = y
+      if (kind === 0) {
+        this.geomW = w
+        this.geomH = h
+      } else if (kind === 2) {
+        this.halfWidth = hw
+        this.startExt = sx
+        this.endExt = ex
+      }
+      p = q
+      n++
+    }
+    inp.pos = p
+    return n > 0
   }
 
   // ---------------------------------------------------------------- properties
