@@ -238,3 +238,18 @@ describe('PNG bytes', () => {
     expect(Buffer.from(decodePng(a).data).equals(Buffer.from(img.data))).toBe(true)
   })
 })
+
+describe('pictures of comparisons without XOR marks', () => {
+  test('equal layouts (a pixel-mode comparison, or labels only) still get all five pictures, the same bytes twice', async () => {
+    const a = readLayout(join(ROOT, 'examples/ring.gds'))
+    const outcome = await diffLayouts(a, a)
+    expect(outcome.result.equal).toBe(true)
+    const d1 = mkdtempSync(join(tmpdir(), 'laytest-nomarks-')), d2 = mkdtempSync(join(tmpdir(), 'laytest-nomarks-'))
+    const one = writeDiffImages(d1, 'same', a, a, outcome, { size: 300 })
+    const two = writeDiffImages(d2, 'same', a, a, outcome, { size: 300 })
+    expect(one.pixels.diffPixels).toBe(0)
+    expect(readdirSync(d1).sort()).toEqual(['same-actual.png', 'same-composite.png', 'same-diff.png', 'same-expected.png', 'same-xor.png'])
+    for (const f of readdirSync(d1)) expect(readFileSync(join(d1, f)).equals(readFileSync(join(d2, f))), f).toBe(true)
+    void two
+  })
+})

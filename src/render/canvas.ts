@@ -111,7 +111,7 @@ export function imageOf(canvas: Canvas): Image {
 export function drawOn(img: Image, x: number, y: number, w: number, h: number, draw: (ctx: SKRSContext2D) => void): void {
   const x0 = Math.max(0, Math.floor(x)), y0 = Math.max(0, Math.floor(y))
   const x1 = Math.min(img.width, Math.ceil(x + w)), y1 = Math.min(img.height, Math.ceil(y + h))
-  if (x1 <= x0 || y1 <= y0) return
+  if (!(x1 > x0 && y1 > y0)) return // empty, or not a number (a region with nothing in it)
   const rw = x1 - x0, rh = y1 - y0
   const sub = { width: rw, height: rh, data: new Uint8Array(rw * rh * 4) }
   for (let r = 0; r < rh; r++) sub.data.set(img.data.subarray(4 * ((y0 + r) * img.width + x0), 4 * ((y0 + r) * img.width + x1)), 4 * r * rw)
