@@ -4,30 +4,21 @@
  * that is not a layout is ever sent back.
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, readSync } from 'node:fs'
-import { constants as zc, gunzipSync } from 'node:zlib'
 import { readLayout } from '../layout/gdsio.js'
 import type { Layout } from '../layout/layout.js'
 import { readOasis } from '../layout/oasisio.js'
 import { pyRealpath } from './lyipc.js'
+import { layoutFormatOf, type LayoutFormat } from '../gds/format.js'
 
-const OASIS_MAGIC = Buffer.from('%SEMI-OASIS\r\n', 'latin1')
-
-export type LayoutFormat = 'gds' | 'oasis'
+export type { LayoutFormat }
 
 /** The format the bytes start with (plain or gzip-compressed), or null: GDSII's HEADER record, or OASIS's magic. */
 export function layoutMagic(head: Uint8Array): LayoutFormat | null {
-  let b = Buffer.from(head.buffer, head.byteOffset, head.byteLength)
-  if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) {
-    try {
-      b = gunzipSync(b, { finishFlush: zc.Z_SYNC_FLUSH, maxOutputLength: 64 })
-    } catch {
-      return null
-    }
+  try {
+    return layoutFormatOf(head, '')
+  } catch {
+    return null
   }
-  // GDSII: the first record is HEADER (length 6, type 0x00, data type 0x02)
-  if (b.length >= 4 && b[0] === 0 && b[1] === 6 && b[2] === 0 && b[3] === 2) return 'gds'
-  if (b.length >= OASIS_MAGIC.length && b.subarray(0, OASIS_MAGIC.length).equals(OASIS_MAGIC)) return 'oasis'
-  return null
 }
 
 export type FileCheck = { ok: true; format: LayoutFormat } | { ok: false; why: 'missing' | 'directory' | 'empty' | 'not-layout' }
