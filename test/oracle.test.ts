@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { readLayout, summarize, flatten, layerName, type LayerKey } from '../src/index.js'
-import { BBoxAcc } from '../src/layout/bbox.js'
-import { ringArea2 } from '../src/layout/polygon.js'
+import { readLayout, summarize } from '../src/index.js'
+import { expectFlattenMatchesOracle } from './helpers/flat-oracle.js'
 import { allCorpusFiles, hasGhostCells, sharedNotice } from './helpers/corpus.js'
 
 sharedNotice('the KLayout-oracle comparison')
@@ -40,32 +39,7 @@ describe('every corpus file matches its KLayout 0.28.5 oracle', () => {
 
   // flatten() is what XOR and rendering use: check it independently of the bottom-up statistics
   it.each(files.map((f) => [f.name, f] as const))('flatten() reaches the oracle counts and boxes: %s', (_name, f) => {
-    const layout = readLayout(f.path, { ghostCells: 'empty' })
-    for (const [top, layers] of Object.entries(f.oracle.flat)) {
-      const counts = new Map<LayerKey, number>()
-      const boxes = new Map<LayerKey, BBoxAcc>()
-      const acc = (k: LayerKey): BBoxAcc => {
-        let a = boxes.get(k)
-        if (!a) boxes.set(k, (a = new BBoxAcc()))
-        counts.set(k, (counts.get(k) ?? 0) + 1)
-        return a
-      }
-      flatten(layout.getCell(top)!, {
-        box: (k, l, b, r, t) => {
-          const a = acc(k)
-          if (l < r && b < t) a.addBox(l, b, r, t)
-        },
-        polygon: (k, xy, n) => {
-          const a = acc(k)
-          if (ringArea2(xy, 0, n) === 0n) return
-          for (let i = 0; i < n; i++) a.addPoint(xy[2 * i]!, xy[2 * i + 1]!)
-        },
-      })
-      for (const [l, v] of Object.entries(layers)) {
-        const key = [...counts.keys()].find((k) => layerName(k) === l)!
-        expect(counts.get(key), `${top} ${l}`).toBe(v.shapes)
-        expect(boxes.get(key)!.result(), `${top} ${l} bbox`).toEqual(v.bbox)
-      }
-    }
+    expectFlattenMatchesOracle(readLayout(f.path, { ghostCells: 'empty' }), f.oracle)
   })
+
 })

@@ -21,7 +21,7 @@ import { showName } from '../gds/names.js'
 import { bboxUnion, type BBox } from '../layout/bbox.js'
 import { layerShapesBBox } from '../layout/extent.js'
 import { readLayout, writeFileAtomic } from '../layout/gdsio.js'
-import { forEachShapeHash, hashPlacement, ShapeHasher, cellHashes } from '../layout/hash.js'
+import { forEachShapeHash, hashPlacement, hashText, ShapeHasher, cellHashes } from '../layout/hash.js'
 import { layerName, type LayerKey } from '../layout/layers.js'
 import type { Cell, Instance, Layout } from '../layout/layout.js'
 import type { GdsElementExtras } from '../gds/sink.js'
@@ -297,21 +297,6 @@ function combine(h: ShapeHasher, tag: number, a: Uint32Array, b: Uint32Array): [
   for (const v of a) h.add(v | 0)
   for (const v of b) h.add(v | 0)
   return h.lanes()
-}
-
-/** A text as hash.ts hashes it (layer, string, position, transform, presentation). */
-function hashText(h: ShapeHasher, t: Cell['texts'][number]): void {
-  h.reset()
-  h.add(5)
-  h.add(t.layer)
-  h.addString(t.text)
-  h.add(t.x)
-  h.add(t.y)
-  const q = t.placement
-  h.addNumber(q ? ((q.rotation % 360) + 360) % 360 : 0)
-  h.add(q?.mirror ? 1 : 0)
-  h.addNumber(q?.mag ?? 1)
-  h.add(t.presentation)
 }
 
 /** A placement (canonical, see hash.ts) with its properties; the child is named by the line, not hashed. */

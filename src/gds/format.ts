@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs'
 import { constants, gunzipSync } from 'node:zlib'
 import { GdsError } from './errors.js'
+import { isGzip, unreadableFile } from './file.js'
 import { isOasis } from './oasis/records.js'
 
 /*
@@ -13,10 +14,6 @@ export type LayoutFormat = 'gds' | 'oasis'
 
 /** Bytes read from a file to decide (a gzip member decompresses far more than the few bytes needed from this). */
 const SNIFF_BYTES = 4096
-
-function isGzip(b: Uint8Array): boolean {
-  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b
-}
 
 function startsWithGds(b: Uint8Array): boolean {
   // HEADER: record length 6, record type 0x00, data type 0x02 (two-byte integer)
@@ -62,13 +59,12 @@ export function layoutFormatOf(prefix: Uint8Array, file: string): LayoutFormat {
 
 /** The format of a layout file, from its first bytes. */
 export function layoutFileFormat(path: string, file = path): LayoutFormat {
-  const unreadable = (e: unknown): GdsError =>
-    new GdsError({ file, expected: `a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` })
+  // only the first bytes, also of a gzip file (its first block decides): not withLayoutFile, which reads gzip whole
   let fd: number
   try {
     fd = openSync(path, 'r')
   } catch (e) {
-    throw unreadable(e)
+    throw unreadableFile(file, e)
   }
   try {
     const buf = new Uint8Array(SNIFF_BYTES)
@@ -76,7 +72,7 @@ export function layoutFileFormat(path: string, file = path): LayoutFormat {
     try {
       n = readSync(fd, buf, 0, SNIFF_BYTES, 0)
     } catch (e) {
-      throw unreadable(e)
+      throw unreadableFile(file, e)
     }
     return layoutFormatOf(buf.subarray(0, n), file)
   } finally {

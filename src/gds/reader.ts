@@ -1,7 +1,7 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { ElementDecoder } from './decoder.js'
 import { GdsError } from './errors.js'
+import { isGzip, withLayoutFile } from './file.js'
 import { DEFAULT_MAX_ARRAY_MEMBERS, DEFAULT_MAX_VERTICES, arrayLimitText, verticesLimitText } from './limits.js'
 import { decodeReal8 } from './real8.js'
 import { DT, R, RECORD_DATA_TYPE, dataTypeName, recordName } from './records.js'
@@ -45,9 +45,7 @@ const IN_TEXT = 16
 const IN_AREF = 8
 
 /** True when the bytes start with the gzip magic number (detected from content, never from the name). */
-export function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b
-}
+export { isGzip }
 
 /** Inflates gzip data (if it is gzip) and returns plain GDSII bytes. */
 export function gdsBytes(bytes: Uint8Array, opts: GdsReadOptions = {}): Uint8Array {
@@ -80,46 +78,14 @@ const WINDOW_BYTES = 1 << 20
  */
 export function readGdsFile(path: string, sink: GdsSink, opts: GdsReadOptions = {}): void {
   const file = opts.file ?? path
-  const unreadable = (e: unknown): GdsError =>
-    new GdsError({ file, expected: `a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` })
-  let fd: number
-  try {
-    fd = openSync(path, 'r')
-  } catch (e) {
-    throw unreadable(e)
-  }
-  try {
-    const head = new Uint8Array(2)
-    let n = 0
-    try {
-      n = readSync(fd, head, 0, 2, 0)
-      if (n === 1) n += readSync(fd, head, 1, 1, 1)
-    } catch (e) {
-      throw unreadable(e)
-    }
-    if (isGzip(head.subarray(0, n))) {
-      let whole: Uint8Array
-      try {
-        whole = readFileSync(path)
-      } catch (e) {
-        throw unreadable(e)
-      }
-      parseGds(bufferSource(gdsBytes(whole, { ...opts, file })), sink, opts, file)
-    } else {
-      let at = 0
-      parseGds((buf, from) => {
-        try {
-          const r = readSync(fd, buf, from, buf.length - from, at)
-          at += r
-          return r
-        } catch (e) {
-          throw unreadable(e)
-        }
-      }, sink, opts, file)
-    }
-  } finally {
-    closeSync(fd)
-  }
+  withLayoutFile(path, file, (_fd, read) => {
+    let at = 0
+    parseGds((buf, from) => {
+      const r = read(buf, from, at)
+      at += r
+      return r
+    }, sink, opts, file)
+  }, (whole) => parseGds(bufferSource(gdsBytes(whole, { ...opts, file })), sink, opts, file))
 }
 
 /**

@@ -223,7 +223,8 @@ export function hashPlacement(h: ShapeHasher, inst: Instance): void {
   for (const x of [...u, ...v]) h.addNumber(x)
 }
 
-function hashText(h: ShapeHasher, t: Text): void {
+/** Feeds a text to `h` as the content hashes take it (layer, string, position, transform, presentation). */
+export function hashText(h: ShapeHasher, t: Text): void {
   h.reset()
   h.add(5)
   h.add(t.layer)

@@ -1,9 +1,10 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
+import { fstatSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
 import { GdsError } from '../errors.js'
+import { withLayoutFile } from '../file.js'
 import { DEFAULT_MAX_ARRAY_MEMBERS } from '../limits.js'
 import { showName } from '../names.js'
-import { gdsBytes, isGzip } from '../reader.js'
+import { gdsBytes } from '../reader.js'
 import { InflateAhead } from './inflate-ahead.js'
 import { INT32_MAX, INT32_MIN, OasisInput } from './input.js'
 import { PointList, bb, bl, boundsOf, br, bt } from './pointlist.js'
@@ -114,41 +115,8 @@ const CTRAP: ReadonlyArray<readonly number[]> = [
  */
 export function parseOasisFile(path: string, sink: OasisSink, opts: OasisReadOptions = {}): void {
   const file = opts.file ?? path
-  const unreadable = (e: unknown): GdsError =>
-    new GdsError({ file, expected: `a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` })
-  let fd: number
-  try {
-    fd = openSync(path, 'r')
-  } catch (e) {
-    throw unreadable(e)
-  }
-  try {
-    const head = new Uint8Array(2)
-    let n = 0
-    try {
-      n = readSync(fd, head, 0, 2, 0)
-      if (n === 1) n += readSync(fd, head, 1, 1, 1)
-    } catch (e) {
-      throw unreadable(e)
-    }
-    if (isGzip(head.subarray(0, n))) {
-      let whole: Uint8Array
-      try {
-        whole = readFileSync(path)
-      } catch (e) {
-        throw unreadable(e)
-      }
-      parseOasis(whole, sink, { ...opts, file })
-      return
-    }
+  withLayoutFile(path, file, (fd, refill) => {
     const window = takeWindow(Math.max(1 << 12, opts.windowBytes ?? WINDOW_BYTES))
-    const refill = (buf: Uint8Array, from: number, position: number): number => {
-      try {
-        return readSync(fd, buf, from, buf.length - from, position)
-      } catch (e) {
-        throw unreadable(e)
-      }
-    }
     let size = -1
     try {
       size = fstatSync(fd).size
@@ -165,9 +133,7 @@ export function parseOasisFile(path: string, sink: OasisSink, opts: OasisReadOpt
       input.close()
       giveWindow(window)
     }
-  } finally {
-    closeSync(fd)
-  }
+  }, (whole) => parseOasis(whole, sink, { ...opts, file }))
 }
 
 /**
