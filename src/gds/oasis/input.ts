@@ -330,7 +330,15 @@ export class OasisInput {
       this.pos += n
       return v
     }
-    const out = new Uint8Array(n)
+    return this.copyInto(new Uint8Array(n))
+  }
+
+  /**
+   * Fills `out` with the next out.length bytes: what the window holds, and the rest read from the file straight
+   * into `out` (a CBLOCK's data can be far longer than the window).
+   */
+  private copyInto(out: Uint8Array): Uint8Array {
+    const n = out.length
     let o = 0
     while (o < n) {
       if (this.pos >= this.end) {
@@ -338,7 +346,7 @@ export class OasisInput {
           // the window is used up: read the rest directly
           this.base += this.end
           this.pos = this.end = 0
-          const r = this.refill(out.subarray(0, n), o, this.base)
+          const r = this.refill(out, o, this.base)
           if (r <= 0) {
             this.refill = null
             this.truncated()
@@ -389,31 +397,7 @@ export class OasisInput {
       return win.subarray(0, n)
     }
     if (this.scratch.length < n) this.scratch = new Uint8Array(Math.max(n, Math.min(2 * this.scratch.length, 1 << 30)))
-    const out = this.scratch.subarray(0, n)
-    let o = 0
-    while (o < n) {
-      if (this.pos >= this.end) {
-        if (!this.inCblock && this.refill) {
-          // the window is used up: read the rest directly
-          this.base += this.end
-          this.pos = this.end = 0
-          const r = this.refill(out, o, this.base)
-          if (r <= 0) {
-            this.refill = null
-            this.truncated()
-          }
-          this.base += r
-          o += r
-          continue
-        }
-        if (!this.more()) this.truncated()
-      }
-      const k = Math.min(n - o, this.end - this.pos)
-      out.set(this.buf.subarray(this.pos, this.pos + k), o)
-      this.pos += k
-      o += k
-    }
-    return out
+    return this.copyInto(this.scratch.subarray(0, n))
   }
 
   /** Skips n bytes (in a file: past the window without reading them). */
