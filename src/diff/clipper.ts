@@ -1,4 +1,3 @@
-import factory from 'clipper2-wasm/dist/es/clipper2z.js'
 import type { MainModule, Paths64 } from 'clipper2-wasm/dist/clipper2z.js'
 import { RingSet } from './rings.js'
 
@@ -12,7 +11,8 @@ let loading: Promise<BooleanOps> | null = null
 
 /** The boolean operations, loaded once (instantiating the WASM module takes a few tens of ms). */
 export function booleanOps(): Promise<BooleanOps> {
-  loading ??= factory().then((m) => new BooleanOps(m))
+  // imported here, not at the top: `import 'laytest'` should not pay for the WASM module until a boolean runs
+  loading ??= import('clipper2-wasm/dist/es/clipper2z.js').then((m) => m.default()).then((m) => new BooleanOps(m))
   return loading
 }
 

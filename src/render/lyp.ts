@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { XMLParser } from 'fast-xml-parser'
+import { createRequire } from 'node:module'
 import { oneLineMessage, showName } from '../gds/names.js'
 import { layerKey } from '../layout/layers.js'
 import { ditherPattern, LayerStyles, parseColor, type RGB } from './style.js'
@@ -29,6 +29,13 @@ interface LypProperties {
   [k: string]: unknown
 }
 
+// loaded at the first .lyp file: importing fast-xml-parser costs ~0.1 s, which every `import 'laytest'` would pay
+let XMLParserClass: typeof import('fast-xml-parser').XMLParser | null = null
+function xmlParser(): typeof import('fast-xml-parser').XMLParser {
+  XMLParserClass ??= (createRequire(import.meta.url)('fast-xml-parser') as typeof import('fast-xml-parser')).XMLParser
+  return XMLParserClass
+}
+
 /**
  * Reads a KLayout layer-properties file (.lyp): per layer the fill and frame colours (with KLayout's
  * brightness adjustment), the dither pattern (I0 solid, I1 hollow, others approximated, see ditherPattern),
@@ -38,7 +45,7 @@ interface LypProperties {
 export function readLyp(file: string, text = readFileSync(file, 'utf8')): LayerStyles {
   let doc: { 'layer-properties'?: { properties?: LypProperties | LypProperties[] } }
   try {
-    doc = new XMLParser({ parseTagValue: false, trimValues: true }).parse(text, true) as typeof doc
+    doc = new (xmlParser())({ parseTagValue: false, trimValues: true }).parse(text, true) as typeof doc
   } catch (e) {
     throw new LypError(file, `not well-formed XML (${(e as Error).message.split('\n')[0]})`)
   }

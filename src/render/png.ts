@@ -1,11 +1,20 @@
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { crc32, deflateSync } from 'node:zlib'
-import { PNG } from 'pngjs'
+import type { PNG as PNGClass } from 'pngjs'
 import { writeFileAtomic } from '../layout/gdsio.js'
 import type { Image } from './render.js'
 
+// loaded at first use (importing pngjs costs ~50 ms, which every `import 'laytest'` would pay)
+let pngModule: typeof PNGClass | null = null
+function pngjs(): typeof PNGClass {
+  pngModule ??= (createRequire(import.meta.url)('pngjs') as typeof import('pngjs')).PNG
+  return pngModule
+}
+
 /** PNG bytes of an image: RGBA, no text or time chunks, so equal images give equal bytes. */
 export function encodePng(img: Image): Buffer {
+  const PNG = pngjs()
   const png = new PNG({ width: img.width, height: img.height, colorType: 6, inputHasAlpha: true })
   png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength)
   // a fixed row filter ("sub"): pngjs's adaptive filter choice is 4x slower for about the same size
@@ -50,7 +59,7 @@ function pngChunk(type: string, data: Buffer): Buffer {
 /** Decodes PNG bytes to RGBA; a broken file is an error naming it. */
 export function decodePng(bytes: Uint8Array, file = '<buffer>'): Image {
   try {
-    const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    const png = pngjs().sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
     return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) }
   } catch (e) {
     throw new Error(`${file}: not a readable PNG (${(e as Error).message})`)
