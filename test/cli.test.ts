@@ -67,6 +67,24 @@ describe('laytest CLI (the built bin)', () => {
     expect(run('help').code).toBe(0)
   })
 
+  it('COMMAND --help and help COMMAND print that command\'s part of the usage, exit 0; an unknown one is an error', () => {
+    for (const args of [['diff', '--help'], ['diff', 'a.gds', '-h'], ['help', 'diff']]) {
+      const r = run(...args)
+      expect(r.code, args.join(' ')).toBe(0)
+      expect(r.stdout).toMatch(/^usage:\n {2}diff A B \[options\]/)
+      expect(r.stdout).toContain('--tolerance T')
+      expect(r.stdout).not.toContain('render FILE')
+    }
+    const serve = run('serve', '--help').stdout
+    expect(serve).toContain('--max-connections N')
+    expect(serve).toContain('serve --stop')
+    // after `--`, --help is an argument
+    expect(run('info', '--', '--help').stderr).toMatch(/--help/)
+    const r = run('help', 'frobnicate')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/^laytest: unknown command "frobnicate"/)
+  })
+
   it('npx laytest resolves to the bin', () => {
     const out = execFileSync('npx', ['--no-install', 'laytest', 'info', 'examples/ring.gds'], { cwd: ROOT, encoding: 'utf8' })
     expect(out).toContain('RING_CHIP')

@@ -104,13 +104,54 @@ commands:
       [--open-diff] [--ignore-labels]  --open-diff also sends them to the viewer (-t laytest-open)
   example [DIR]                        copy the README's example layouts (ring.gds, ring-v2.gds) into DIR
                                        (default ./examples)
-  help                                 this text
+  help [COMMAND]                       this text, or one command's part of it (also: laytest COMMAND --help)
 `
 
 export { UsageError }
 
+/**
+ * The usage lines of one command (every entry of USAGE that starts with it: `serve` has two), or null for a
+ * command USAGE does not list.
+ */
+export function usageOf(cmd: string): string | null {
+  const lines = USAGE.split('\n')
+  const out: string[] = []
+  let inside = false
+  for (const line of lines) {
+    if (/^ {2}\S/.test(line)) inside = line.slice(2).split(' ')[0] === cmd
+    else if (!/^ {3,}/.test(line)) inside = false
+    if (inside) out.push(line)
+  }
+  return out.length ? `usage:\n${out.join('\n')}\n` : null
+}
+
+/** `laytest CMD --help` (or -h, before any `--`): every command but `test`, whose options are vitest's. */
+function asksForHelp(cmd: string | undefined, rest: string[]): boolean {
+  if (cmd === undefined || cmd === 'test' || cmd === 'help' || cmd.startsWith('-')) return false
+  const end = rest.indexOf('--')
+  return (end < 0 ? rest : rest.slice(0, end)).some((a) => a === '--help' || a === '-h')
+}
+
 export async function runCli(argv: string[], io: CliIO, viewers: ViewerCommands): Promise<number> {
   const [cmd, ...rest] = argv
+  if (asksForHelp(cmd, rest)) {
+    const u = usageOf(cmd!)
+    if (u === null) {
+      io.stderr.write(`laytest: unknown command "${oneLineMessage(cmd!)}" (try: laytest help)\n`)
+      return EXIT_ERROR
+    }
+    io.stdout.write(u)
+    return EXIT_OK
+  }
+  if (cmd === 'help' && rest.length) {
+    const u = usageOf(rest[0]!)
+    if (u === null) {
+      io.stderr.write(`laytest: unknown command "${oneLineMessage(rest[0]!)}" (try: laytest help)\n`)
+      return EXIT_ERROR
+    }
+    io.stdout.write(u)
+    return EXIT_OK
+  }
   try {
     switch (cmd) {
       case 'info': {
