@@ -576,7 +576,14 @@ function saveFactoryLayout(root: string, layout: Layout, cells: Cell[], written:
       }
     }
     const packsOf = base?.packs ?? {}
-    const present = (e: EntryRecord): boolean => packsOf[e.pack] !== undefined && existsSync(join(dir, e.pack)) && !damagedPacks.has(join(dir, e.pack))
+    // one look per pack, not per entry: a session holds hundreds of entries in a few packs
+    const packThere = new Map<string, boolean>()
+    const onDisk = (pack: string): boolean => {
+      let ok = packThere.get(pack)
+      if (ok === undefined) packThere.set(pack, (ok = existsSync(join(dir, pack))))
+      return ok
+    }
+    const present = (e: EntryRecord): boolean => packsOf[e.pack] !== undefined && onDisk(e.pack) && !damagedPacks.has(join(dir, e.pack))
     const ours = new Map<string, Cell>()
     for (const c of cells) {
       if (cellKeyOf(c) !== null) ours.set(entryId(c.factoryInfo!.factory.factoryName, c.factoryInfo!.canon), c)
@@ -634,7 +641,7 @@ function saveFactoryLayout(root: string, layout: Layout, cells: Cell[], written:
     const kept: EntryRecord[] = []
     for (const e of entries.values()) {
       const pr = packRecords[e.pack] ?? packsOf[e.pack]
-      if (!pr || !existsSync(join(dir, e.pack)) || (!packRecords[e.pack] && damagedPacks.has(join(dir, e.pack)))) {
+      if (!pr || !(packRecords[e.pack] || onDisk(e.pack)) || (!packRecords[e.pack] && damagedPacks.has(join(dir, e.pack)))) {
         dirty = true
         continue
       }
