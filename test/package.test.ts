@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { execa } from 'execa'
@@ -91,6 +91,8 @@ test('ring resonator', async () => {
 `)
     const first = await sh(process.execPath, ['node_modules/vitest/vitest.mjs', 'run'])
     expect(first.code, first.out).toBe(0)
+    // the shipped source maps carry their sources (vitest warns about maps pointing to files not in the package)
+    expect(first.out).not.toMatch(/points to missing source files/)
     expect(existsSync(join(dir, 'reference/test/ring.test.ts/ring-resonator.gds'))).toBe(true)
     expect(existsSync(join(dir, 'reference/test/ring.test.ts/ring.gds'))).toBe(true)
     const second = await sh(process.execPath, ['node_modules/vitest/vitest.mjs', 'run'])
@@ -122,6 +124,46 @@ const vt = await import('laytest/reporter')
 console.log(typeof main.readLayout, typeof main.configureLaytest, typeof main.readOasis, typeof vt.default)`])
     expect(entries.stdout.trim()).toBe('function function function function')
   })
+
+  test('the matcher\'s declaration merges with vitest 4\'s Matchers<T> and vitest 5\'s Matchers<R, T> (no skipLibCheck)', async () => {
+    // vitest 5 needs Node 22, so its declarations are stood in for by a stub module with its exact Matchers and
+    // Assertion signatures (vitest 5.1.2, dist/chunks/config.d.*.d.ts); vitest 4's are the installed ones
+    const shapes: Record<string, string> = {
+      v5: `export interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> {}
+export interface Assertion<R extends void | Promise<void> = void | Promise<void>, T = unknown> extends Matchers<R, T> { toBe(v: T): R }
+export declare function expect<T>(actual: T): Assertion<void | Promise<void>, T>
+export declare function test(name: string, fn: () => Promise<void>): void
+export declare function beforeEach(fn: () => void): void`,
+    }
+    for (const [name, stub] of [['v4', null], ...Object.entries(shapes)] as Array<[string, string | null]>) {
+      const p = join(dir, `types-${name}`)
+      mkdirSync(join(p, 'node_modules'), { recursive: true })
+      symlinkSync(join(dir, 'node_modules/laytest'), join(p, 'node_modules/laytest'), 'dir')
+      // (checking every .d.ts takes Node's types, which @napi-rs/canvas's declarations use, as a user project has them)
+      symlinkSync(join(ROOT, 'node_modules/@types'), join(p, 'node_modules/@types'), 'dir')
+      if (stub === null) symlinkSync(join(dir, 'node_modules/vitest'), join(p, 'node_modules/vitest'), 'dir')
+      else {
+        mkdirSync(join(p, 'node_modules/vitest'))
+        writeFileSync(join(p, 'node_modules/vitest/package.json'), '{"name":"vitest","version":"5.1.2","types":"index.d.ts"}')
+        writeFileSync(join(p, 'node_modules/vitest/index.d.ts'), stub)
+      }
+      writeFileSync(join(p, 'laytest.d.ts'), '/// <reference types="laytest/vitest" />\n')
+      writeFileSync(join(p, 'a.test.ts'), `import { expect, test } from 'vitest'
+test('t', async () => {
+  const r: Promise<void> = expect('ring.gds').toMatchReference('ring', { tolerance: 0.001 })
+  await r
+  // @ts-expect-error a name is a string or options
+  await expect('ring.gds').toMatchReference(42)
+})
+`)
+      writeFileSync(join(p, 'tsconfig.json'), JSON.stringify({
+        compilerOptions: { target: 'ES2022', lib: ['ESNext'], module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], preserveSymlinks: true },
+        include: ['a.test.ts', 'laytest.d.ts'],
+      }))
+      const r = await sh(process.execPath, [TSC, '-p', join(p, 'tsconfig.json')])
+      expect(r.code, `${name}: ${r.out}`).toBe(0)
+    }
+  }, 120_000)
 
   test('every link of the README points into the package', () => {
     const pkg = join(dir, 'node_modules/laytest')

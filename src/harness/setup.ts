@@ -18,11 +18,11 @@ beforeEach(() => {
 })
 
 declare module 'vitest' {
-  // vitest 4 and 5 read custom matcher types from Matchers<T>
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the default vitest itself declares
-  interface Matchers<T = any> {
+  // No type parameters: vitest 4 declares Matchers<T = any>, vitest 5 Matchers<R = void | Promise<void>, T = unknown>;
+  // an augmentation must repeat them exactly or leave them all out (both default every one), else TS2428.
+  interface Matchers {
     /** Exact per-layer XOR against reference/<test file>/<name>.gds (written on the first run). */
-    toMatchReference(name?: string | LaytestOptions, options?: LaytestOptions): Promise<T>
+    toMatchReference(name?: string | LaytestOptions, options?: LaytestOptions): Promise<void>
   }
 }
 
