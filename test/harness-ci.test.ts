@@ -150,7 +150,8 @@ test('differs', async () => { await expect(chip(${n}001)).toMatchReference() })
     const dir = project(files, CONFIG)
     for (const n of [1, 2, 3, 4]) addFiles(dir, { [`reference/s${n}.test.mjs/differs.gds`]: chipGds(n * 1000) })
     const shard = (i: number): Promise<{ code: number; out: string }> =>
-      vitest(dir, [`--shard=${i}/2`, '--reporter=default', '--reporter=blob', '--reporter=laytest/reporter'], { LAYTEST_CACHE: '0' })
+      // the README's flags: the blob path is explicit (vitest 4 defaults to .vitest-reports/, vitest 5 to .vitest/blob/)
+      vitest(dir, [`--shard=${i}/2`, '--reporter=default', '--reporter=blob', `--outputFile.blob=.vitest-reports/blob-${i}.json`, '--reporter=laytest/reporter'], { LAYTEST_CACHE: '0' })
     // both shards at once, in the same folder
     const [one, two] = await Promise.all([shard(1), shard(2)])
     expect(one.code).toBe(1)
@@ -177,7 +178,8 @@ test('differs', async () => { await expect(chip(${n}001)).toMatchReference() })
     // the merge job: blob reports and every shard's laytest-results/ in one place
     const stepSummary = join(mkdtempSync(join(tmpdir(), 'laytest-gh-')), 'summary.md')
     writeFileSync(stepSummary, '')
-    const merged = await vitest(dir, ['--merge-reports'], {
+    expect(readdirSync(join(dir, '.vitest-reports')).sort()).toEqual(['blob-1.json', 'blob-2.json'])
+    const merged = await vitest(dir, ['--merge-reports=.vitest-reports'], {
       GITHUB_STEP_SUMMARY: stepSummary, GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'o/r', GITHUB_RUN_ID: '42',
     })
     expect(merged.code).toBe(1)
