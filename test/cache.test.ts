@@ -5,7 +5,7 @@ import { execa } from 'execa'
 import { afterEach, beforeAll, describe, expect, test, vi } from 'vitest'
 import { CacheStore } from '../src/cache/index.js'
 import { toMatchReference } from '../src/harness/index.js'
-import { referencePath } from '../src/harness/reference.js'
+import { referencePath, resetCounters } from '../src/harness/reference.js'
 import { Layout, writeLayout } from '../src/layout/index.js'
 import { ROOT } from './helpers/corpus.js'
 
@@ -204,8 +204,8 @@ describe('failures from the cache', () => {
     const ref = referencePath({ root }, testPath, 'chip')
     mkdirSync(join(ref, '..'), { recursive: true })
     writeFileSync(ref, writeLayout(chip(1000)))
-    let n = 0
-    const check = async () => toMatchReference.call({ testPath, currentTestName: `t${n++}`, snapshotState: { snapshotUpdateState: 'none' as const } }, chip(1001), 'chip', { root, cache: { dir: cacheDir }, render: { size: 128 } })
+    // each call is a run of that test (vitest's setup file resets the assertion counter before every test)
+    const check = async (file = testPath, test = 't') => (resetCounters(file, test), toMatchReference).call({ testPath: file, currentTestName: test, snapshotState: { snapshotUpdateState: 'none' as const } }, chip(1001), 'chip', { root, cache: { dir: cacheDir }, render: { size: 128 } })
     const first = await check()
     expect(first.pass).toBe(false)
     expect(first.message()).toMatch(/Compared 1 of 1 cell\(s\)/)
@@ -217,6 +217,21 @@ describe('failures from the cache', () => {
     expect(second.message()).toMatch(/from the session cache: the same layouts and options failed before/)
     const folder = join(results, readdirSync(results).find((f) => f !== '.assertions')!)
     for (const f of ['actual.gds', 'xor.gds', 'report.json', 'layout-composite.png', 'layout-xor.png']) expect(statSync(join(folder, f)).size, f).toBeGreaterThan(0)
+    // another assertion comparing the same contents (its own reference file, byte-identical) gets its own
+    // message and folder, never the first one's replayed
+    const otherPath = join(root, 'g.test.ts')
+    const otherRef = referencePath({ root }, otherPath, 'chip')
+    mkdirSync(join(otherRef, '..'), { recursive: true })
+    writeFileSync(otherRef, writeLayout(chip(1000)))
+    for (let i = 0; i < 2; i++) {
+      const other = (await check(otherPath)).message()
+      expect(other).toMatch(/differs from reference reference\/g\.test\.ts\/chip\.gds/)
+      expect(other).toMatch(/artifacts: laytest-results\/g\.test\.ts-chip\//)
+      expect(other).not.toMatch(/f\.test\.ts/)
+      if (i === 1) expect(other).toMatch(/from the session cache/)
+    }
+    // the same assertion in a test of another name: the pictures' title is the test's name, so it is drawn again
+    expect((await check(testPath, 'renamed')).message()).not.toMatch(/session cache/)
     for (const f of entryFiles(cacheDir)) truncateSync(f, 5)
     const third = await check()
     expect(third.pass).toBe(false)

@@ -266,7 +266,7 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
     }
     // the same failure as last time: its message and artifacts come from the cache, nothing is compared
     if (mode !== 'all') {
-      const again = restoreFailure(cache, verdictKey, folder, actual.bytes)
+      const again = restoreFailure(cache, failureKey(verdictKey, c, actual.label, opts), folder, actual.bytes)
       if (again) {
         if (!existsSync(join(folder, 'expected.gds'))) writeExpected(folder, refPath, readFileSync(refPath), null, !!opts.strict)
         return fail(`${again.message}\n(from the session cache: the same layouts and options failed before)`, { ...folderFiles(opts, folder), layers: again.layers, dbu: again.dbu ?? reportDbu(folder), cached: true })
@@ -331,7 +331,7 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
   for (const f of ['xor.gds', 'actual.gds', 'expected.gds (the reference)', 'report.json']) lines.push(`  ${rel(join(folder, f))}`)
   lines.push('', 'Run vitest with -u to accept the new layout as the reference.')
   const message = lines.join('\n')
-  if (cache && verdictKey) rememberFailure(cache, verdictKey, folder, { message, layers, dbu: r.dbu })
+  if (cache && verdictKey) rememberFailure(cache, failureKey(verdictKey, c, actual.label, opts), folder, { message, layers, dbu: r.dbu })
   return fail(message, { ...folderFiles(opts, folder), layers, dbu: r.dbu })
 }
 
@@ -350,6 +350,18 @@ function reportDbu(folder: string): number | undefined {
   } catch {
     return undefined
   }
+}
+
+/**
+ * Key of a remembered failure: the verdict's key and everything the message and pictures show besides the
+ * verdict — the reference's and the input's names, the artifact folder, the test's name, the picture options —,
+ * so that a failure is only ever replayed for the assertion that produced it (two assertions comparing the same
+ * contents get their own messages and folders).
+ */
+function failureKey(verdictKey: string, c: Ctx, actualLabel: string, o: LaytestOptions): string {
+  const lyp = o.render?.lyp && existsSync(o.render.lyp) ? fileContentHash(null, o.render.lyp) : null
+  const shown = { ref: c.shownRef, actual: actualLabel, folder: relative(c.root, c.folder), test: c.testName, images: o.images, pixel: o.pixel, render: { ...o.render, lyp } }
+  return `${verdictKey}\0shown\0${JSON.stringify(shown)}`
 }
 
 /** Stores a failure's message and artifact files (all but actual.gds, which is the input itself, and the record). */
