@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { diffLayouts, writeXorGds, type DiffOutcome } from '../diff/index.js'
 import { GdsError } from '../gds/errors.js'
@@ -293,10 +293,11 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
   let pass = r.equal
   let images: DiffImages | null = null
   const wantImages = opts.images !== false
-  if (opts.compare === 'pixel' || opts.compare === 'both' || (!pass && wantImages)) {
+  // (-u with an XOR verdict: a differing layout becomes the reference, so there is no failure to draw)
+  if (opts.compare === 'pixel' || opts.compare === 'both' || (!pass && wantImages && mode !== 'all')) {
     images = writeDiffImages(folder, 'layout', reference, actual.layout, outcome, {
       ...opts.pixel, size: opts.render?.size, styles: opts.render?.lyp ? readLyp(opts.render.lyp) : undefined, texts: opts.render?.texts,
-      title: c.testName, expectedLabel: `expected: ${shownRef}`, actualLabel: `actual: ${actual.label}`,
+      title: c.testName, expectedLabel: shownRef, actualLabel: actual.label,
     })
     if (opts.compare === 'pixel') pass = images.pixels.pass
     else if (opts.compare === 'both') pass = pass && images.pixels.pass
@@ -311,6 +312,9 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
   }
   if (mode === 'all') {
     writeFileAtomic(refPath, referenceBytes(actual.layout, actual.bytes, refPath))
+    // the pictures a pixel comparison drew are of a failure that is not one any more
+    if (images) for (const f of Object.values(images.files)) rmSync(f, { force: true })
+    removeEmptyFolder(folder)
     record({ status: 'updated', layers, dbu: r.dbu })
     return { pass: true, message: () => `laytest: updated reference ${shownRef}` }
   }
@@ -333,6 +337,15 @@ async function compareWithReference(received: LayoutInput, opts: LaytestOptions,
   const message = lines.join('\n')
   if (cache && verdictKey) rememberFailure(cache, failureKey(verdictKey, c, actual.label, opts), folder, { message, layers, dbu: r.dbu })
   return fail(message, { ...folderFiles(opts, folder), layers, dbu: r.dbu })
+}
+
+/** Removes the folder when nothing is left in it (a failure folder whose pictures were taken back). */
+function removeEmptyFolder(folder: string): void {
+  try {
+    if (readdirSync(folder).length === 0) rmdirSync(folder)
+  } catch {
+    // not there, or not empty
+  }
 }
 
 interface CachedFailure {
