@@ -140,6 +140,25 @@ describe('laytest diff: GDSII against its OASIS conversion (strm2oas), and the s
   })
 })
 
+describe('writeLayoutFile picks the format and compression by the name', () => {
+  test('.gds plain, .gds.gz and .GDS.GZ gzip, .oas OASIS, .OAS.GZ gzip OASIS; all read back equal', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'laytest-ext-'))
+    const ly = new Layout({ name: 'L' })
+    ly.newCell('TOP').addBox([1, 0], 0, 0, 1000, 500).addPolygon([2, 0], [[0, 0], [700, 0], [0, 300]])
+    const head = (f: string): string => readFileSync(join(dir, f)).subarray(0, 11).toString('hex')
+    const GDS = '00060002', GZIP = '1f8b', OAS = Buffer.from('%SEMI-OASIS').toString('hex')
+    const expected: Record<string, string> = { 'a.gds': GDS, 'a.gds.gz': GZIP, 'b.GDS.GZ': GZIP, 'a.oas': OAS, 'b.OAS.GZ': GZIP }
+    for (const [f, magic] of Object.entries(expected)) {
+      writeLayoutFile(ly, join(dir, f))
+      expect(head(f).startsWith(magic), `${f}: ${head(f)}`).toBe(true)
+      const back = readLayout(join(dir, f))
+      expect([...back.cells.keys()], f).toEqual(['TOP'])
+      expect(back.cells.get('TOP')!.shapeCount, f).toBe(2)
+    }
+    expect(readLayout(join(dir, 'b.OAS.GZ')).cells.get('TOP')!.layers.size).toBe(2)
+  })
+})
+
 describe('every file with several top cells or undefined cells works in info, diff and render', () => {
   test('has files', () => {
     expect(oddFiles.length).toBeGreaterThanOrEqual(2)

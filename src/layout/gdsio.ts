@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib'
 import { GdsError } from '../gds/errors.js'
 import { layoutFileFormat, layoutFormatOf } from '../gds/format.js'
 import { showCycle, showName } from '../gds/names.js'
@@ -330,9 +331,11 @@ export function formatOfName(path: string): 'gds' | 'oasis' {
 /**
  * Writes a layout to a file atomically (a temporary file in the same folder, renamed over the target, so a reader
  * never sees a half-written file), in the format its name asks for: OASIS for `.oas` and `.oas.gz` (gzip-compressed),
- * else GDSII.
+ * else GDSII (gzip-compressed for `.gds.gz`; any case of the extensions).
  */
 export function writeLayoutFile(layout: Layout, path: string, opts: WriteLayoutOptions & WriteOasisOptions = {}): void {
   if (formatOfName(path) === 'oasis') return writeOasisFile(layout, path, opts)
-  writeFileAtomic(path, writeLayout(layout, { ...opts, file: opts.file ?? path }))
+  const bytes = writeLayout(layout, { ...opts, file: opts.file ?? path })
+  // x.gds.gz is gzip-compressed, as its name says (zcat and other tools go by it; laytest reads either)
+  writeFileAtomic(path, /\.gz$/i.test(path) ? new Uint8Array(gzipSync(bytes, { level: 6 })) : bytes)
 }

@@ -622,5 +622,5 @@ function repetitionOf(a: ArraySpec | null): OasisRegularRepetition | null {
  * gzip-compressed when the name ends in `.gz` (unless `opts.gzip` says otherwise).
  */
 export function writeOasisFile(layout: Layout, path: string, opts: WriteOasisOptions = {}): void {
-  writeFileAtomic(path, writeOasis(layout, { ...opts, file: opts.file ?? path, gzip: opts.gzip ?? path.endsWith('.gz') }))
+  writeFileAtomic(path, writeOasis(layout, { ...opts, file: opts.file ?? path, gzip: opts.gzip ?? /\.gz$/i.test(path) }))
 }
