@@ -85,6 +85,16 @@ describe('laytest CLI (the built bin)', () => {
     expect(r.stderr).toMatch(/^laytest: unknown command "frobnicate"/)
   })
 
+  it('serve with a layer-properties file it cannot use: one line naming it, exit 2, nothing left listening', () => {
+    for (const lyp of [join(ROOT, 'missing.lyp'), ROOT]) {
+      const r = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--lyp', lyp], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 })
+      expect(r.signal, 'still running after 20 s').toBe(null)
+      expect(r.status).toBe(2)
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1)
+      expect(r.stderr).toContain(lyp)
+    }
+  })
+
   it('npx laytest resolves to the bin', () => {
     const out = execFileSync('npx', ['--no-install', 'laytest', 'info', 'examples/ring.gds'], { cwd: ROOT, encoding: 'utf8' })
     expect(out).toContain('RING_CHIP')

@@ -21,11 +21,19 @@ export async function serveCommand(
   opts: { port?: number; host?: string; httpPort?: number; lyp?: string; http?: boolean; maxMemory?: number; maxConnections?: number },
   out: { write(s: string): unknown },
 ): Promise<void> {
+  // the layer properties first: a bad file is an error before anything listens
+  const styles = opts.lyp ? readLyp(opts.lyp) : undefined
   const { server, host, port } = await startViewerServer({ port: opts.port, host: opts.host, maxMemory: opts.maxMemory, maxConnections: opts.maxConnections })
   let url = ''
   if (opts.http !== false) {
-    const web = new ViewerHttp(server, { port: opts.httpPort, host: opts.host, styles: opts.lyp ? readLyp(opts.lyp) : undefined })
-    url = await web.listen()
+    try {
+      const web = new ViewerHttp(server, { port: opts.httpPort, host: opts.host, styles })
+      url = await web.listen()
+    } catch (e) {
+      // (e.g. the web port is taken): the command fails, and the IPC server it started must not keep it alive
+      await server.close()
+      throw e
+    }
     server.viewerUrl = url
   }
   out.write(`laytest viewer: IPC on ${host}:${port}${url ? `, web viewer ${url}` : ''}\n`)

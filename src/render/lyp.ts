@@ -42,7 +42,13 @@ function xmlParser(): typeof import('fast-xml-parser').XMLParser {
  * visibility and name. Layers the file does not list are hidden, as in KLayout. Group entries (nested
  * `group-members`) are flattened. Sources other than "L/D" or "L/D@n" (names, wildcards) are skipped.
  */
-export function readLyp(file: string, text = readFileSync(file, 'utf8')): LayerStyles {
+export function readLyp(file: string, contents?: string): LayerStyles {
+  let text: string
+  try {
+    text = contents ?? readFileSync(file, 'utf8')
+  } catch (e) {
+    throw new LypError(file, `a readable KLayout layer-properties file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
+  }
   let doc: { 'layer-properties'?: { properties?: LypProperties | LypProperties[] } }
   try {
     doc = new (xmlParser())({ parseTagValue: false, trimValues: true }).parse(text, true) as typeof doc
