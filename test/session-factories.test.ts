@@ -178,6 +178,51 @@ describe('the scripted user project (separate node processes, laytest from dist/
     expect((await inProcess('session', 'nope')).code).toBe(2)
   })
 
+  test('a dependency whose defaults changed: the parent is rebuilt and no cell is made just to find that out', () => {
+    // block calls leaf() with leaf's defaults; block's module does not import leaf's (the registry hands it over)
+    const write = (dir: string, w: number): void => {
+      writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n')
+      writeFileSync(join(dir, 'reg.mjs'), 'export const reg = {}\n')
+      writeFileSync(join(dir, 'leaf.mjs'), `import { reg } from './reg.mjs'
+export function define(layout) { reg.leaf = layout.factory('leaf', (c, { w }) => { c.addBox(1, 0, 0, w, 500) }, { w: ${w} }) }
+`)
+      writeFileSync(join(dir, 'block.mjs'), `import { reg } from './reg.mjs'
+export function define(layout) { reg.block = layout.factory('block', (c, { n }) => { for (let i = 0; i < n; i++) c.place(reg.leaf(), { y: 1000 * i }) }, { n: 3 }) }
+`)
+      writeFileSync(join(dir, 'main.mjs'), `import { Layout, loadSession, saveSession, sessionReport, writeLayoutFile } from '${DIST}'
+import { reg } from './reg.mjs'
+import * as leaf from './leaf.mjs'
+import * as block from './block.mjs'
+loadSession({ dir: 'session' })
+const ly = new Layout({ name: 'PDK' })
+leaf.define(ly); block.define(ly)
+ly.newCell('TOP').place(reg.block())
+writeLayoutFile(ly, 'out.gds')
+saveSession()
+const r = sessionReport()
+console.log(JSON.stringify({ restored: r.restored, built: r.built, names: [...ly.cells.keys()], reasons: Object.fromEntries(r.cells.filter((c) => c.outcome === 'built').map((c) => [c.cell, c.reason])) }))
+`)
+    }
+    const go = (dir: string): { restored: number; built: number; names: string[]; reasons: Record<string, string> } => {
+      const r = spawnSync(process.execPath, ['main.mjs'], { cwd: dir, encoding: 'utf8' })
+      expect(r.status, r.stderr).toBe(0)
+      return JSON.parse(r.stdout)
+    }
+    const dir = tmp()
+    write(dir, 1000)
+    expect(go(dir)).toMatchObject({ built: 2, names: ['TOP', 'block_N3', 'leaf_W1000'] })
+    expect(go(dir)).toMatchObject({ restored: 2, built: 0 })
+    write(dir, 2000)
+    const r3 = go(dir)
+    expect(r3.names).toEqual(['TOP', 'block_N3', 'leaf_W2000'])
+    expect(r3.reasons.block_N3).toBe('it uses leaf_W1000 (factory leaf), which changed')
+    // the same bytes as a build without any session
+    const fresh = tmp()
+    write(fresh, 2000)
+    go(fresh)
+    expect(readFileSync(join(dir, 'out.gds')).equals(readFileSync(join(fresh, 'out.gds')))).toBe(true)
+  })
+
   test('three processes saving the same folder at the same time leave a session with both their cells', async () => {
     const dir = tmp()
     writeProject(dir)

@@ -291,6 +291,47 @@ function portOfRecord(r: PortRecord): { name: string; x: number; y: number; angl
   return { name: r.name, x: r.x, y: r.y, angle: r.angle, width: r.width, layer: [r.layer[0], r.layer[1]] }
 }
 
+/** The factory of a saved dependency; of another layout: the latest layout of that name (the key decides). */
+function depFactory(layout: Layout, d: DepRecord): CellFactory<FactoryParams> | undefined {
+  return d.layout === layout.name ? layout.factories.get(d.factory) : liveFactories(d.layout, d.factory).at(-1)
+}
+
+/** Longest chain of saved dependencies followed by expectedCellKey (a longer one is rebuilt, not followed). */
+const MAX_DEP_DEPTH = 1000
+
+/**
+ * The cell key calling `f` with the canonical parameters `canon` would give in this run, decided without calling
+ * it where the session can tell: the cell's own when this process made it already, the saved entry's when that
+ * entry would be restored; false when it is known to differ (its factory changed, or a dependency did); null when
+ * only building can tell (no saved entry: e.g. its layout was not saved; the caller builds it to compare).
+ */
+function expectedCellKey(f: CellFactory<FactoryParams>, canon: string, depth: number): string | false | null {
+  const made = f.cellOf(canon)
+  if (made) return cellKeyOf(made)
+  const fk = keyOf(f)
+  const ll = active?.layouts.get(f.layout.name)
+  if (fk.key === null) return false // never saved, so not what was saved
+  if (!ll?.index || ll.problem || depth > MAX_DEP_DEPTH) return null
+  if (ll.index.dbu !== f.layout.dbu || ll.index.metersPerDbu !== f.layout.metersPerDbu) return false
+  const e = ll.entries.get(entryId(f.factoryName, canon))
+  if (!e) return null
+  if (e.key !== fk.key) return false
+  let unknown = false
+  for (const d of e.deps) {
+    const dep = depFactory(f.layout, d)
+    if (!dep) return false
+    const k = expectedCellKey(dep, d.params, depth + 1)
+    if (k === false || (k !== null && k !== d.cellKey)) return false
+    if (k === null) unknown = true
+  }
+  return unknown ? null : e.cellKey
+}
+
+/** A dependency's cell name for messages: the saved one, else the factory's name with its parameters. */
+function savedName(f: CellFactory<FactoryParams>, canon: string): string {
+  return active?.layouts.get(f.layout.name)?.entries.get(entryId(f.factoryName, canon))?.name ?? `${f.factoryName}(${canon.slice(0, 60)})`
+}
+
 function restore(f: CellFactory<FactoryParams>, _params: Readonly<FactoryParams>, canon: string, cell: Cell): string | null {
   if (!active) return 'no session loaded'
   const fk = keyOf(f)
@@ -309,12 +350,15 @@ function restore(f: CellFactory<FactoryParams>, _params: Readonly<FactoryParams>
     const old = ll.index.factories[e.key]
     return old ? explainChange(old, fk.version) : 'its factory changed'
   }
-  // the calls its build made, made again (restored or built: they are cells of this run either way)
+  // the calls its build made, made again (restored or built: they are cells of this run either way) — each only
+  // once it is known to give the saved cell: a call made just to compare would leave a cell that nothing places
+  // (an extra top cell in the output) whenever the dependency changed
   const live: Cell[] = []
   for (const d of e.deps) {
-    // of another layout: the latest layout of that name (several live ones are equivalent: the key decides)
-    const dep = d.layout === layout.name ? layout.factories.get(d.factory) : liveFactories(d.layout, d.factory).at(-1)
+    const dep = depFactory(layout, d)
     if (!dep) return `it uses factory ${d.factory}${d.layout === layout.name ? '' : ` of layout ${d.layout}`}, which is not defined (yet) in this run`
+    const expected = expectedCellKey(dep, d.params, 0)
+    if (expected === false || (expected !== null && expected !== d.cellKey)) return `it uses ${savedName(dep, d.params)} (factory ${d.factory}), which changed`
     let params: unknown
     try {
       params = JSON.parse(d.params)

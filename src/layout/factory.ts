@@ -66,6 +66,8 @@ export interface CellFactory<P = FactoryParams> {
   readonly restores: number
   /** The cells made so far, in creation order. */
   cells(): Cell[]
+  /** The cell this process made for parameters whose canonical JSON is `canon`, if any (nothing is built). */
+  cellOf(canon: string): Cell | undefined
 }
 
 /** Thrown when a cell made by a factory is changed after the factory returned it. */
@@ -467,6 +469,7 @@ export function createFactory<P extends ParamsOf<P>>(
     builds: { get: () => builds, enumerable: true },
     restores: { get: () => restores, enumerable: true },
     cells: { value: () => [...made] },
+    cellOf: { value: (canon: string) => memo.get(canon) },
   }) as unknown as CellFactory<P>
   registered.set(name, factory as unknown as CellFactory<FactoryParams>)
   const key = registryKey(layout.name, name)
