@@ -119,6 +119,14 @@ describe('frozen cells', () => {
       ['rename', () => c.rename('renamed')],
       ['shapes of a new layer', () => c.shapes(layerKey(7, 0))],
       ['addBoxKey', () => c.addBoxKey(layerKey(1, 0), 0, 0, 1, 1)],
+      // the layer map and the shapes in it, reached directly
+      ['layers.get(k).addBox', () => c.layers.get(layerKey(1, 0))!.addBox(0, 0, 99, 99, null)],
+      ['layers.get(k).addPolygon', () => c.layers.get(layerKey(1, 0))!.addPolygon([0, 0, 5, 0, 0, 5], 3, null)],
+      ['layers.get(k).addPath', () => c.layers.get(layerKey(1, 0))!.addPath([0, 0, 5, 0], 2, 2, 0, 0, 0, null)],
+      ['layers.get(k).clear', () => c.layers.get(layerKey(1, 0))!.clear()],
+      ['layers.set', () => c.layers.set(layerKey(9, 0), c.layers.get(layerKey(1, 0))!)],
+      ['layers.delete', () => c.layers.delete(layerKey(1, 0))],
+      ['layers.clear', () => c.layers.clear()],
     ]
     for (const [what, change] of changes) {
       expect(change, what).toThrow(FrozenCellError)

@@ -134,6 +134,28 @@ function checkVertices(what: string, points: number): void {
 }
 
 /** A cell (GDSII structure): shapes per layer, texts and instances of other cells. */
+/** A frozen cell's layers: read as any Map; set, delete and clear throw (the shapes themselves refuse changes too). */
+class FrozenLayerMap extends Map<LayerKey, LayerShapes> {
+  private readonly refuse: () => Error
+  constructor(from: Map<LayerKey, LayerShapes>, refuse: () => Error) {
+    super()
+    for (const [k, v] of from) super.set(k, v)
+    this.refuse = refuse
+  }
+
+  override set(): this {
+    throw this.refuse()
+  }
+
+  override delete(): boolean {
+    throw this.refuse()
+  }
+
+  override clear(): void {
+    throw this.refuse()
+  }
+}
+
 export class Cell {
   readonly layout: Layout
   private _name: string
@@ -217,6 +239,9 @@ export class Cell {
   /** @internal freezes the cell (its factory returned it). */
   _freeze(by: string): void {
     this._frozenBy = by
+    const refuse = (): Error => new FrozenCellError(this._name, by)
+    for (const s of this.layers.values()) s.frozen = refuse
+    ;(this as { layers: Map<LayerKey, LayerShapes> }).layers = new FrozenLayerMap(this.layers, refuse)
     // what the methods above cannot guard: direct pushes onto the public arrays then fail too
     Object.freeze(this._ports)
     Object.freeze(this.texts)

@@ -44,6 +44,8 @@ export class LayerShapes {
   extras: ShapeExtra[] | null = null
   /** Path hulls in local coordinates, computed on demand (see path.ts). */
   pathHullCache: { coords: IntBuf; starts: IntBuf } | null = null
+  /** @internal set when the cell holding these shapes is frozen (Cell._freeze): the error every change throws. */
+  frozen: (() => Error) | null = null
 
   /** Empty shapes; or shapes made of the given arrays (kept, not copied), all six or none. */
   constructor(boxes?: IntBuf, polyCoords?: IntBuf, polyStarts?: IntBuf, pathCoords?: IntBuf, pathStarts?: IntBuf, pathParams?: IntBuf) {
@@ -83,11 +85,13 @@ export class LayerShapes {
   }
 
   addExtras(kind: ShapeKind, index: number, extras: GdsElementExtras | null | undefined): void {
+    if (this.frozen !== null) throw this.frozen()
     if (!extras) return
     ;(this.extras ??= []).push({ kind, index, extras })
   }
 
   addBox(l: number, b: number, r: number, t: number, extras: GdsElementExtras | null | undefined): void {
+    if (this.frozen !== null) throw this.frozen()
     if (extras) this.addExtras(ShapeKind.Box, this.boxCount, extras)
     this.boxes.push4(l, b, r, t)
   }
@@ -97,6 +101,7 @@ export class LayerShapes {
    * and a ring that is an axis-parallel rectangle is stored as a box.
    */
   addPolygon(xy: ArrayLike<number>, n: number, extras: GdsElementExtras | null | undefined): void {
+    if (this.frozen !== null) throw this.frozen()
     // fast path for the most common element of all: a closed 5-point rectangle with non-zero sides
     if (this.polyStarts === NO_STARTS) this.ownPolygons()
     if (n === 5 && xy[8] === xy[0] && xy[9] === xy[1]) {
@@ -119,6 +124,7 @@ export class LayerShapes {
   }
 
   addPath(xy: ArrayLike<number>, n: number, width: number, pathtype: number, bgn: number, end: number, extras: GdsElementExtras | null | undefined): void {
+    if (this.frozen !== null) throw this.frozen()
     if (this.pathStarts === NO_STARTS) this.ownPaths()
     if (extras) this.addExtras(ShapeKind.Path, this.pathCount, extras)
     this.pathCoords.append(xy, 0, 2 * n)
@@ -132,6 +138,7 @@ export class LayerShapes {
    * polygons (already normalised, as addPolygon would store them) and paths, in order.
    */
   appendBatch(w: Int32Array, h: number): void {
+    if (this.frozen !== null) throw this.frozen()
     const boxInts = w[h + ShapeBatch.BOX_INTS]!
     if (boxInts > 0) this.boxes.append(w, w[h + ShapeBatch.BOX_OFF]!, w[h + ShapeBatch.BOX_OFF]! + boxInts)
     const polys = w[h + ShapeBatch.POLYS]!
@@ -216,6 +223,7 @@ export class LayerShapes {
 
   /** Empties the shapes, keeping the buffers' capacity. */
   clear(): void {
+    if (this.frozen !== null) throw this.frozen()
     this.boxes.length = 0
     if (this.polyStarts !== NO_STARTS) {
       this.polyCoords.length = 0
