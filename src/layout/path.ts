@@ -1,4 +1,5 @@
 import { IntBuf } from './intbuf.js'
+import { compressRing } from './polygon.js'
 import { roundCoord } from './transform.js'
 import { pathExtensions, type LayerShapes } from './shapes.js'
 
@@ -181,7 +182,12 @@ function shifted(p: number[], startExt: number, endExt: number, width: number, f
   }
 }
 
-/** The hulls of all paths of a layer, in local coordinates, cached on the LayerShapes. */
+/**
+ * The hulls of all paths of a layer, in local coordinates, cached on the LayerShapes. Each hull is compressed
+ * (repeated and in-line points dropped) as a polygon is, before any transformation: KLayout makes a path's polygon
+ * that way, and so does an OASIS file written of it (a thin round-ended path's end points round onto one line);
+ * placed at an angle, an uncompressed hull's extra points would round to other positions than the polygon's.
+ */
 export function layerPathHulls(ls: LayerShapes): { coords: IntBuf; starts: IntBuf } {
   if (ls.pathHullCache) return ls.pathHullCache
   const coords = new IntBuf(Math.max(16, ls.pathCoords.length * 2))
@@ -190,10 +196,18 @@ export function layerPathHulls(ls: LayerShapes): { coords: IntBuf; starts: IntBu
   const pc = ls.pathCoords.data
   const ps = ls.pathStarts.data
   const pp = ls.pathParams.data
+  const hull = new IntBuf(64)
   for (let i = 0; i < ls.pathCount; i++) {
     const s = ps[i]!
     const n = (ps[i + 1]! - s) >> 1
-    pathHull(pc, s, n, pp[4 * i]!, pp[4 * i + 1]!, pp[4 * i + 2]!, pp[4 * i + 3]!, coords)
+    hull.length = 0
+    const m = pathHull(pc, s, n, pp[4 * i]!, pp[4 * i + 1]!, pp[4 * i + 2]!, pp[4 * i + 3]!, hull)
+    const at = coords.length
+    // (a hull without area, of a zero-width path, is kept as it is)
+    if (compressRing(hull.data, m, coords) < 3) {
+      coords.length = at
+      coords.append(hull.data, 0, 2 * m)
+    }
     starts.push(coords.length)
   }
   ls.pathHullCache = { coords, starts }
