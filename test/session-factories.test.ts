@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, test } from 'vitest'
-import { Layout, layerKey, loadSession, saveSession, sessionReport, writeLayout, type Cell, type CellFactory } from '../src/index.js'
+import { Layout, layerKey, loadSession, readLayout, saveSession, sessionReport, writeLayout, type Cell, type CellFactory } from '../src/index.js'
 import { runCli, type ViewerCommands } from '../src/cli/run.js'
 import { ROOT } from './helpers/corpus.js'
 
@@ -221,6 +221,38 @@ console.log(JSON.stringify({ restored: r.restored, built: r.built, names: [...ly
     write(fresh, 2000)
     go(fresh)
     expect(readFileSync(join(dir, 'out.gds')).equals(readFileSync(join(fresh, 'out.gds')))).toBe(true)
+  })
+
+  test('values a factory captures from the code that defines it are seen through its key option', () => {
+    const dir = tmp()
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n')
+    writeFileSync(join(dir, 'pdk.mjs'), `export function makePdk(layout, cfg) {
+  return layout.factory('straight', (c, { length }) => { c.addBox(cfg.layer, 0, -cfg.width / 2, length, cfg.width / 2) }, { length: 10000 }, { key: cfg })
+}
+`)
+    writeFileSync(join(dir, 'main.mjs'), `import { Layout, loadSession, saveSession, sessionReport, writeLayoutFile } from '${DIST}'
+import { makePdk } from './pdk.mjs'
+loadSession({ dir: 'session' })
+const ly = new Layout({ name: 'PDK' })
+const straight = makePdk(ly, JSON.parse(process.argv[2]))
+ly.newCell('TOP').place(straight())
+writeLayoutFile(ly, process.argv[3])
+saveSession()
+const r = sessionReport()
+console.log(JSON.stringify({ restored: r.restored, built: r.built, reasons: r.cells.map((c) => c.reason ?? null) }))
+`)
+    const go = (cfg: object, out: string): { restored: number; built: number; reasons: Array<string | null> } => {
+      const r = spawnSync(process.execPath, ['main.mjs', JSON.stringify(cfg), out], { cwd: dir, encoding: 'utf8' })
+      expect(r.status, r.stderr).toBe(0)
+      return JSON.parse(r.stdout)
+    }
+    expect(go({ layer: [1, 0], width: 500 }, 'a.gds')).toMatchObject({ built: 1 })
+    expect(go({ layer: [1, 0], width: 500 }, 'b.gds')).toMatchObject({ restored: 1, built: 0 })
+    // main.mjs is the same file; only the value handed to makePdk changed
+    expect(go({ layer: [2, 0], width: 800 }, 'c.gds')).toMatchObject({ restored: 0, built: 1, reasons: ['its key option changed'] })
+    const c = readLayout(join(dir, 'c.gds')).getCell('straight_L10000')!
+    expect([...c.layers.keys()]).toEqual([layerKey(2, 0)])
+    expect(readFileSync(join(dir, 'b.gds')).equals(readFileSync(join(dir, 'a.gds')))).toBe(true)
   })
 
   test('three processes saving the same folder at the same time leave a session with both their cells', async () => {

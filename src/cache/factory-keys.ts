@@ -37,6 +37,8 @@ export interface FactoryVersion {
   packages: Record<string, string>
   /** Specifiers that resolved to nothing, as "file: specifier" (a file appearing there changes the key). */
   unresolved: string[]
+  /** The factory's `key` option (canonical JSON), when it has one. */
+  keyOption?: string
 }
 
 export type FactoryKey = { key: string; version: FactoryVersion; problem: null } | { key: null; version: null; problem: string }
@@ -298,12 +300,16 @@ export function factoryKey(f: CellFactory<FactoryParams>): FactoryKey {
     files: g.files,
     packages: g.packages,
     unresolved: g.unresolved,
+    ...(f.keyOption !== null ? { keyOption: f.keyOption } : {}),
   }
   return { key: keyOfVersion(version), version, problem: null }
 }
 
 export function keyOfVersion(v: FactoryVersion): string {
-  return sha256(JSON.stringify(['laytest-factory', FACTORY_KEY_VERSION, v.factory, v.build, v.defaults, v.laytest, v.files, v.packages, v.unresolved]))
+  const parts: unknown[] = ['laytest-factory', FACTORY_KEY_VERSION, v.factory, v.build, v.defaults, v.laytest, v.files, v.packages, v.unresolved]
+  // (without a key option, the keys of earlier sessions stay valid)
+  if (v.keyOption !== undefined) parts.push(v.keyOption)
+  return sha256(JSON.stringify(parts))
 }
 
 /** Why a factory's key changed, in words: the files, packages, build function or laytest version that differ. */
@@ -323,6 +329,7 @@ export function explainChange(old: FactoryVersion, now: FactoryVersion): string 
   if (old.laytest !== now.laytest) parts.push(`laytest ${old.laytest} -> ${now.laytest}`)
   if (!changed.length && old.build !== now.build) parts.push('its build function changed')
   if (old.defaults !== now.defaults) parts.push('its defaults changed')
+  if (old.keyOption !== now.keyOption) parts.push('its key option changed')
   if (JSON.stringify(old.unresolved) !== JSON.stringify(now.unresolved)) parts.push('unresolved imports changed')
   return parts.length ? parts.join('; ') : 'its key changed'
 }

@@ -33,6 +33,12 @@ export interface FactoryOptions {
    * module is known (its key covers the module and everything it imports).
    */
   module?: string | URL
+  /**
+   * Values the build depends on besides its parameters and its modules' code — typically what the function that
+   * defines the factory captured (a PDK's configuration object): JSON-like, as parameters. A session restores the
+   * factory's cells only while it is the same (canonical JSON). The session cannot see captured values by itself.
+   */
+  key?: unknown
 }
 
 /** What a factory made a cell from: readable as `cell.factoryInfo`. */
@@ -64,6 +70,8 @@ export interface CellFactory<P = FactoryParams> {
   readonly builds: number
   /** How many cells were filled from a saved session in this process. */
   readonly restores: number
+  /** The `key` option as canonical JSON, or null without one. */
+  readonly keyOption: string | null
   /** The cells made so far, in creation order. */
   cells(): Cell[]
   /** The cell this process made for parameters whose canonical JSON is `canon`, if any (nothing is built). */
@@ -396,6 +404,7 @@ export function createFactory<P extends ParamsOf<P>>(
     Object.entries(defaults ?? {}).filter(([, v]) => v !== undefined).map(([k, v]) => [k, normalise(v, k)]),
   ))
   const where = opts.module !== undefined ? moduleFromOption(opts.module) : callerModule()
+  const keyOption = opts.key === undefined ? null : canonicalJson(normalise(opts.key, `${name} key`))
   const memo = new Map<string, Cell>()
   const made: Cell[] = []
   const inProgress = new Set<string>()
@@ -468,6 +477,7 @@ export function createFactory<P extends ParamsOf<P>>(
     moduleProblem: { value: where.problem, enumerable: true },
     builds: { get: () => builds, enumerable: true },
     restores: { get: () => restores, enumerable: true },
+    keyOption: { value: keyOption, enumerable: true },
     cells: { value: () => [...made] },
     cellOf: { value: (canon: string) => memo.get(canon) },
   }) as unknown as CellFactory<P>
