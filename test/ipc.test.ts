@@ -184,6 +184,8 @@ describe('the web viewer over HTTP', () => {
       expect(item.clusters.length).toBeGreaterThan(0)
       // layer colours and names from the .lyp (1/0 is "metal1", #ff0000 there)
       expect(item.layers.find((l: { key: string }) => l.key === '1/0')).toEqual({ key: '1/0', name: 'metal1', color: '#ff0000' })
+      // 66/0 holds the chip's label only: listed, so that the page's layer list (which it sends back) draws it
+      expect(item.layers.map((l: { key: string }) => l.key)).toContain('66/0')
       expect((await get(`${base.pathname}render/overlay/1?w=200&h=100`)).status).toBe(200)
     } finally {
       await web.close()

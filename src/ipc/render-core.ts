@@ -147,7 +147,12 @@ export class ItemRenderer {
       xor ??= await xorLayout(outcome)
     }
     const keys = new Set<LayerKey>()
-    for (const ly of [reference, test]) if (ly) for (const k of cellLayers(ly.topCell())) keys.add(k)
+    for (const ly of [reference, test]) {
+      if (!ly) continue
+      for (const k of cellLayers(ly.topCell())) keys.add(k)
+      // layers holding only labels too: the page asks for the listed layers, and their labels are drawn
+      for (const c of ly.cells.values()) for (const t of c.texts) keys.add(t.layer)
+    }
     const layers = [...keys].sort((a, b) => a - b).map((k) => {
       const st = this.styles.get(k)
       return { key: layerName(k), name: st.name, color: '#' + st.fill.map((c) => c.toString(16).padStart(2, '0')).join('') }
