@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -93,6 +93,24 @@ describe('laytest CLI (the built bin)', () => {
       expect(r.stderr.trimEnd().split('\n')).toHaveLength(1)
       expect(r.stderr).toContain(lyp)
     }
+  })
+
+  it('errors about outputs name the file asked for, never a temporary file or an error class', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'laytest-cli-out-'))
+    mkdirSync(join(dir, 'adir.gds'))
+    const cases: Array<[string[], RegExp]> = [
+      [['render', 'examples/ring.gds', '-o', join(dir, 'no/such/x.png')], /cannot write .*no\/such\/x\.png: its folder does not exist/],
+      [['diff', 'examples/ring.gds', 'examples/ring-v2.gds', '-o', join(dir, 'adir.gds')], /cannot write .*adir\.gds: it is a folder/],
+      [['render', 'examples/ring.gds', '-o', join(dir, 'x.png'), '--cell', 'NOPE'], /^laytest: examples\/ring\.gds has no cell named NOPE \(top cells: TOP\)$/m],
+    ]
+    for (const [args, want] of cases) {
+      const r = run(...args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr).toMatch(want)
+      expect(r.stderr).not.toMatch(/\.tmp|Error:/)
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1)
+    }
+    expect(readdirSync(dir)).toEqual(['adir.gds'])
   })
 
   it('npx laytest resolves to the bin', () => {

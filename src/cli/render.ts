@@ -1,8 +1,10 @@
+import { showName, showNames } from '../gds/names.js'
 import { readLayout } from '../layout/gdsio.js'
 import { ghostWarning } from '../layout/ghosts.js'
 import { readLyp } from '../render/lyp.js'
 import { writePng } from '../render/png.js'
 import { renderLayout } from '../render/render.js'
+import { UsageError } from './errors.js'
 
 export interface RenderCommandOptions {
   cell?: string
@@ -19,6 +21,10 @@ export interface RenderCommandOptions {
 /** `laytest render FILE -o OUT.png`: one line saying what was drawn. */
 export function renderCommand(file: string, out: string, opts: RenderCommandOptions): string {
   const layout = readLayout(file, { strict: !!opts.strict })
+  if (opts.cell !== undefined && !layout.getCell(opts.cell)) {
+    const tops = layout.topCells().map((c) => c.name)
+    throw new UsageError(`${file} has no cell named ${showName(opts.cell)} (top cells: ${showNames(tops)})`)
+  }
   const warning = ghostWarning(layout, file)
   const dbu = layout.dbu
   const styles = opts.lyp ? readLyp(opts.lyp) : undefined

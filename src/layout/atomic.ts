@@ -16,6 +16,10 @@ export function writeFileAtomic(path: string, bytes: Uint8Array | string): void 
     } catch {
       // the temporary file was never created
     }
-    throw e
+    // the error names the file asked for, not the temporary one (which means nothing to the user)
+    const code = (e as NodeJS.ErrnoException).code
+    if (!code) throw e
+    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'no space left on the device' : code
+    throw Object.assign(new Error(`cannot write ${path}: ${why} (${code})`), { code, path })
   }
 }
