@@ -111,6 +111,14 @@ describe('laytest CLI (the built bin)', () => {
       expect(r.stderr.trimEnd().split('\n')).toHaveLength(1)
     }
     expect(readdirSync(dir)).toEqual(['adir.gds'])
+    // open-diff with a file that is no run summary (checked before any viewer is contacted)
+    for (const [name, text] of [['empty.json', '{}'], ['bad.json', '{"assertions": ['], ['list.json', '{"assertions": [1]}']]) {
+      writeFileSync(join(dir, name!), text!)
+      const r = run('open-diff', join(dir, name!), '--port', '1')
+      expect(r.code, name).toBe(2)
+      expect(r.stderr, name).toMatch(new RegExp(`^laytest: .*${name!.replace('.', '\\.')}: not a laytest run summary`))
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1)
+    }
   })
 
   it('npx laytest resolves to the bin', () => {

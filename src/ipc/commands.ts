@@ -93,8 +93,16 @@ export async function sendFailures(failures: AssertionRecord[], root: string, op
 export async function openDiffCommand(summaryFile: string | undefined, opts: ViewerOptions): Promise<string> {
   const file = resolve(summaryFile ?? 'laytest-results/summary.json')
   if (!existsSync(file)) throw new UsageError(`${file}: no test run summary (run the tests with the laytest/reporter reporter)`)
-  const s = JSON.parse(readFileSync(file, 'utf8')) as { assertions: AssertionRecord[] }
-  return sendFailures(s.assertions.filter((a) => a.status === 'failed'), process.cwd(), opts)
+  let s: { assertions?: unknown }
+  try {
+    s = JSON.parse(readFileSync(file, 'utf8')) as { assertions?: unknown }
+  } catch (e) {
+    throw new UsageError(`${file}: not a laytest run summary (${e instanceof SyntaxError ? 'not JSON' : (e as NodeJS.ErrnoException).code ?? 'unreadable'})`)
+  }
+  if (!s || typeof s !== 'object' || !Array.isArray(s.assertions) || !s.assertions.every((a) => a && typeof a === 'object')) {
+    throw new UsageError(`${file}: not a laytest run summary (no "assertions" list; laytest/reporter writes laytest-results/summary.json)`)
+  }
+  return sendFailures((s.assertions as AssertionRecord[]).filter((a) => a.status === 'failed'), process.cwd(), opts)
 }
 
 /** `laytest klayout install [--dir D]`: laytest's macro into KLayout's macro folder (autorun). */
