@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -387,6 +387,38 @@ describe('sessions in one process', () => {
       expect(p3.builds(), `${what}, after the repairing save`).toEqual({ leaf: 0, block: 0 })
       expect(same(writeLayout(p3.ly), ref), what).toBe(true)
     }
+  })
+
+  test('a run that restored everything writes no cell data; a folder that cannot be written is one warning line, no error', () => {
+    const dir = tmp()
+    dirs.push(dir)
+    loadSession({ dir })
+    build(pdk())
+    saveSession()
+    const fdir = join(dir, 'factories/PDK')
+    const folderTime = statSync(fdir).mtimeMs, indexTime = statSync(join(fdir, 'index.json')).mtimeMs
+    loadSession({ dir })
+    const p2 = pdk()
+    build(p2)
+    expect(p2.builds()).toEqual({ leaf: 0, block: 0 })
+    saveSession()
+    // no lock folder was made and removed, no index rewritten (a read-only session folder works)
+    expect(statSync(fdir).mtimeMs).toBe(folderTime)
+    expect(statSync(join(fdir, 'index.json')).mtimeMs).toBe(indexTime)
+
+    const notAFolder = join(dir, 'not-a-folder')
+    writeFileSync(notAFolder, 'x')
+    const errors: string[] = []
+    const orig = process.stderr.write.bind(process.stderr)
+    process.stderr.write = ((t: string) => (errors.push(String(t)), true)) as typeof process.stderr.write
+    try {
+      loadSession({ dir: notAFolder })
+      build(pdk())
+      expect(saveSession()).toEqual([])
+    } finally {
+      process.stderr.write = orig
+    }
+    expect(errors.join('')).toMatch(/^laytest: cannot write to the factory session in .*not-a-folder \(E[A-Z]+\): cells built in this run are not saved\n$/)
   })
 
   test('only: saves what one cell needs (its subtree and the cells its builds used), merged into the folder', () => {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join, resolve, sep } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import {
   layoutsWithFactories, liveFactories, setFactorySessionHooks,
@@ -601,6 +601,16 @@ function closure(only: Cell): Cell[] {
 /** Writes one layout's factory cells into its folder (merged into what is there), under the folder's lock. */
 function saveFactoryLayout(root: string, layout: Layout, cells: Cell[], written: string[]): void {
   const dir = join(root, FACTORIES, folderName(layout.name))
+  // nothing to write (no lock taken, no folder made: a read-only session works): the index is as it was read, and
+  // holds every one of these cells as it is now, in packs that were not found damaged
+  const ll = active?.layouts.get(layout.name)
+  if (ll && ll.dir === dir && ll.identity !== null && indexIdentity(dir) === ll.identity && ![...damagedPacks].some((p) => p.startsWith(dir + sep))) {
+    const saved = (c: Cell): boolean => {
+      const e = ll.entries.get(entryId(c.factoryInfo!.factory.factoryName, c.factoryInfo!.canon))
+      return !!e && e.key === keyOf(c.factoryInfo!.factory).key && e.cellKey === cellKeyOf(c) && ll.index!.packs[e.pack] !== undefined
+    }
+    if (cells.every(saved)) return
+  }
   mkdirSync(dir, { recursive: true })
   const release = lock(dir)
   try {
@@ -748,7 +758,20 @@ function ensureGitignore(root: string): void {
 export function saveSession(opts: SaveSessionOptions = {}): string[] {
   const root = rootOf(opts)
   const written: string[] = []
-  ensureGitignore(root)
+  let warned = false
+  // the factory cells are a cache: a folder that cannot be written (read-only, full) costs builds next time, not
+  // this run (the layouts of `layouts` are asked for by name: their errors are thrown)
+  const orWarn = (fn: () => void): void => {
+    try {
+      fn()
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code
+      if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) throw e
+      if (!warned) process.stderr.write(`laytest: cannot write to the factory session in ${root} (${code}): cells built in this run are not saved\n`)
+      warned = true
+    }
+  }
+  orWarn(() => ensureGitignore(root))
   for (const layout of opts.layouts ?? []) {
     let toSave = layout
     if (opts.only) {
@@ -782,9 +805,9 @@ export function saveSession(opts: SaveSessionOptions = {}): string[] {
   }
   for (const [layout, cells] of byLayout) {
     for (const f of layout.factories.values()) warnUnlocated(f, keyOf(f))
-    saveFactoryLayout(root, layout, cells, written)
+    orWarn(() => saveFactoryLayout(root, layout, cells, written))
   }
-  if (byLayout.size || active) writeRunRecord(root)
+  if (byLayout.size || active) orWarn(() => writeRunRecord(root))
   return written
 }
 
