@@ -471,6 +471,12 @@ describe('sessions in one process', () => {
       a.anon()
       saveSession()
       expect(errors.join('')).toMatch(/factory anon \(layout X\): cannot locate its source module \(option module: \/nonexistent\/pdk\.mjs does not exist\); its cells are built every run/)
+      // the cell placing an ad-hoc cell: said once, with the reason (the report of the next run can only say "not in the session")
+      expect(errors.filter((e) => /cannot be saved in the session/.test(e))).toEqual([
+        'laytest: 1 factory cell of layout X cannot be saved in the session and is built every run: adhoc (it places helper, which no factory made)\n',
+      ])
+      saveSession()
+      expect(errors.filter((e) => /cannot be saved in the session/.test(e))).toHaveLength(1)
       loadSession({ dir })
       const b = make()
       b.adhoc()

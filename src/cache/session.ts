@@ -6,6 +6,7 @@ import {
   layoutsWithFactories, liveFactories, setFactorySessionHooks,
   type CellFactory, type FactoryParams, type ParamValue, type Port,
 } from '../layout/factory.js'
+import { showName } from '../gds/names.js'
 import { readLayout, writeFileAtomic, writeLayout } from '../layout/gdsio.js'
 import { cellHash } from '../layout/hash.js'
 import { datatypeOf, layerOf } from '../layout/layers.js'
@@ -598,6 +599,29 @@ function closure(only: Cell): Cell[] {
   return out
 }
 
+/** Cells already reported as not savable (said once per process, not at every save). */
+const toldUnsavable = new WeakSet<Cell>()
+
+/**
+ * One stderr line for the cells a save leaves out (unless only because their factory's module is unknown, which
+ * warnUnlocated says): they are built in every run, and the report would only say "not in the session".
+ */
+function warnUnsavable(layout: Layout, cells: Cell[]): void {
+  const out: Cell[] = []
+  for (const c of cells) {
+    if (cellKeyOf(c) !== null || toldUnsavable.has(c) || keyOf(c.factoryInfo!.factory).key === null) continue
+    toldUnsavable.add(c)
+    out.push(c)
+  }
+  if (!out.length) return
+  const first = out[0]!
+  process.stderr.write(
+    `laytest: ${out.length} factory cell${out.length === 1 ? '' : 's'} of layout ${showName(layout.name)} cannot be saved in the session and ` +
+    `${out.length === 1 ? 'is' : 'are'} built every run: ${showName(first.name)} (${unsavable.get(first) ?? '?'})` +
+    `${out.length > 1 ? ` and ${out.length - 1} more` : ''}\n`,
+  )
+}
+
 /** Writes one layout's factory cells into its folder (merged into what is there), under the folder's lock. */
 function saveFactoryLayout(root: string, layout: Layout, cells: Cell[], written: string[]): void {
   const dir = join(root, FACTORIES, folderName(layout.name))
@@ -805,6 +829,7 @@ export function saveSession(opts: SaveSessionOptions = {}): string[] {
   }
   for (const [layout, cells] of byLayout) {
     for (const f of layout.factories.values()) warnUnlocated(f, keyOf(f))
+    warnUnsavable(layout, cells)
     orWarn(() => saveFactoryLayout(root, layout, cells, written))
   }
   if (byLayout.size || active) orWarn(() => writeRunRecord(root))
