@@ -234,10 +234,12 @@ describe('git difftool -t laytest', () => {
     const dir = repo()
     chip(join(dir, 'chip.gds'))
     writeFileSync(join(dir, 'notes.txt'), 'v1\n')
+    writeFileSync(join(dir, 'placeholder.gds'), '') // committed empty, a layout later
     expect(laytest(dir, 'git', 'install').code).toBe(0)
     gitOk(dir, 'add', '-A')
     gitOk(dir, 'commit', '-qm', 'v1')
     chip(join(dir, 'chip.gds'), { dx: 10 })
+    chip(join(dir, 'placeholder.gds'))
     writeFileSync(join(dir, 'notes.txt'), 'v2\n')
 
     // --trust-exit-code: git passes laytest's exit code on (0: compared, equal or not)
@@ -250,6 +252,7 @@ describe('git difftool -t laytest', () => {
     expect(r.stdout).toContain('1 of 4 layer(s) differ.')
     expect(r.stdout).toMatch(/changed +ring: layers 2\/0 \(own content\)/)
     expect(r.stdout).toContain('laytest difftool: notes.txt: not a layout, skipped')
+    expect(r.stdout).toContain('laytest difftool: placeholder.gds: the old version is not a layout (empty); nothing to compare')
 
     // between two commits too
     gitOk(dir, 'commit', '-qam', 'v2')

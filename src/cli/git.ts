@@ -337,6 +337,11 @@ async function difftoolCommand(local: string, remote: string, name: string | und
     io.stdout.write(`laytest difftool: ${shown}: not a layout, skipped (git diff shows it)\n`)
     return 0
   }
+  // one side only is a layout (an empty or text version): nothing to XOR, and git's temporary name means nothing
+  if (!layoutMagic(local) || !layoutMagic(remote)) {
+    io.stdout.write(`laytest difftool: ${shown}: the ${layoutMagic(local) ? 'new' : 'old'} version is not a layout (${readableKind(layoutMagic(local) ? remote : local)}); nothing to compare\n`)
+    return 0
+  }
   let a = local, b = remote, xor: string | undefined
   if (opts.openDiff) {
     const key = createHash('sha256').update(readFileSync(local)).update('\0').update(readFileSync(remote)).digest('hex').slice(0, 16)
@@ -358,6 +363,16 @@ async function difftoolCommand(local: string, remote: string, name: string | und
     io.stdout.write(await viewers.sendDiff({ reference: a, test: b, xor, title: `${shown} (git difftool)` }, opts.viewer))
   }
   return 0
+}
+
+/** What a file that is not a layout holds, in a word or two. */
+function readableKind(file: string): string {
+  try {
+    const size = statSync(file).size
+    return size === 0 ? 'empty' : `${size} bytes`
+  } catch {
+    return 'unreadable'
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
