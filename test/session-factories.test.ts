@@ -176,6 +176,10 @@ describe('the scripted user project (separate node processes, laytest from dist/
     expect((await inProcess('session', 'clear', ...sdir)).stdout).toMatch(/session cleared/)
     expect(JSON.parse((await inProcess('session', 'stats', '--json', ...sdir)).stdout)).toMatchObject({ cells: 0, lastRun: null })
     expect((await inProcess('session', 'nope')).code).toBe(2)
+    expect(JSON.parse((await inProcess('session', 'clear', '--json', ...sdir)).stdout)).toEqual({ dir: join(dir, 'session'), cleared: true })
+    const notDir = await inProcess('session', 'stats', '--dir', join(dir, 'main.mjs'))
+    expect(notDir.code).toBe(2)
+    expect(notDir.stdout).toMatch(/main\.mjs: a folder \(the session folder\), not a file/)
   })
 
   test('a dependency whose defaults changed: the parent is rebuilt and no cell is made just to find that out', () => {

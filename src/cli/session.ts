@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs'
 import { relative } from 'node:path'
 import { clearSession, sessionInfo, type SessionInfo } from '../cache/session.js'
 import { UsageError } from './errors.js'
@@ -33,6 +34,9 @@ function lastRunText(info: SessionInfo): string {
 
 /** `laytest session stats|list|clear`: the factory session of scripts and tests (docs/session.md). */
 export function sessionCommand(sub: string | undefined, opts: SessionCommandOptions): string {
+  if (opts.dir !== undefined && existsSync(opts.dir) && !statSync(opts.dir).isDirectory()) {
+    throw new UsageError(`--dir ${opts.dir}: a folder (the session folder), not a file`)
+  }
   switch (sub) {
     case 'stats': {
       const info = sessionInfo({ dir: opts.dir })
@@ -72,8 +76,10 @@ export function sessionCommand(sub: string | undefined, opts: SessionCommandOpti
       }
       return out
     }
-    case 'clear':
-      return `${shown(clearSession({ dir: opts.dir }))}: session cleared (factory cells, layouts, run records)\n`
+    case 'clear': {
+      const dir = clearSession({ dir: opts.dir })
+      return opts.json ? JSON.stringify({ dir, cleared: true }) + '\n' : `${shown(dir)}: session cleared (factory cells, layouts, run records)\n`
+    }
     default:
       throw new UsageError('session wants stats, list or clear')
   }
