@@ -317,7 +317,8 @@ function callerModule(): { module: string | null; problem: string | null } {
     const file = frameFile(line)
     if (file && file.startsWith(LAYTEST_CODE)) continue
     if (!file) {
-      return { module: null, problem: `it is defined in code without a source file (${line.trim().slice(3, 80)}: eval, new Function or a REPL?)` }
+      const frame = line.trim().slice(3)
+      return { module: null, problem: `it is defined in code without a source file (${frame.length > 77 ? `${frame.slice(0, 76)}…` : frame}; eval, new Function or a REPL?)` }
     }
     if (!isFile(file)) return { module: null, problem: `its caller's file ${file} does not exist` }
     return { module: file, problem: null }
