@@ -372,7 +372,7 @@ function reportDbu(folder: string): number | undefined {
  * contents get their own messages and folders).
  */
 function failureKey(verdictKey: string, c: Ctx, actualLabel: string, o: LaytestOptions): string {
-  const lyp = o.render?.lyp && existsSync(o.render.lyp) ? fileContentHash(null, o.render.lyp) : null
+  const lyp = lypHash(o)
   const shown = { ref: c.shownRef, actual: actualLabel, folder: relative(c.root, c.folder), test: c.testName, images: o.images, pixel: o.pixel, render: { ...o.render, lyp } }
   return `${verdictKey}\0shown\0${JSON.stringify(shown)}`
 }
@@ -429,9 +429,14 @@ function cacheFor(opts: LaytestOptions): CacheStore | null {
 }
 
 
+/** The content hash of the options' .lyp file (pictures and pixel verdicts depend on it), or null. */
+function lypHash(o: LaytestOptions): string | null {
+  return o.render?.lyp && existsSync(o.render.lyp) ? fileContentHash(null, o.render.lyp) : null
+}
+
 /** Key of a passed comparison: both contents, every option that can change the verdict, laytest's version. */
 function verdictCacheKey(refHash: string, actualHash: string, o: LaytestOptions): string {
-  const lyp = o.render?.lyp && existsSync(o.render.lyp) ? fileContentHash(null, o.render.lyp) : null
+  const lyp = lypHash(o)
   const relevant = {
     tolerance: o.tolerance, layers: o.layers, ignoreLabels: o.ignoreLabels === true, missingLayer: o.missingLayer, topA: o.topA, topB: o.topB,
     dbuRounding: o.dbuRounding, compare: o.compare ?? 'xor', ...(o.strict ? { strict: true } : {}),
