@@ -8,6 +8,9 @@ const INT32_MIN = -2147483648
 const INT32_MAX = 2147483647
 /** Points per XY record: 8191 fit the 65535-byte record limit. */
 const MAX_XY_POINTS = 8191
+const LITTLE_ENDIAN = new Uint8Array(Int32Array.of(1).buffer)[0] === 1
+/** Below this many bytes a loop is faster than Buffer#swap32 (which loops in JavaScript itself below 192). */
+const SWAP_MIN_BYTES = 192
 
 /**
  * A record-level GDSII writer. It writes deterministic bytes: timestamps are all zero unless the caller passes
@@ -19,7 +22,12 @@ export class GdsStreamWriter {
   private pos = 0
   private readonly file: string
 
-  constructor(file = '<output>', initialSize = 1 << 16) {
+  /**
+   * `sink`, when given, takes the bytes whenever the buffer is full (and at `finish()`): the writer then keeps a
+   * buffer of `initialSize` bytes however big the output (fresh memory costs page faults; a file need not be whole
+   * in memory). Without it, bytes() gives everything written.
+   */
+  constructor(file = '<output>', initialSize = 1 << 16, private readonly sink: ((bytes: Uint8Array) => void) | null = null) {
     this.buf = new Uint8Array(initialSize)
     this.view = new DataView(this.buf.buffer)
     this.file = file
@@ -27,12 +35,23 @@ export class GdsStreamWriter {
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return
+    if (this.sink && this.pos > 0) {
+      this.sink(this.buf.subarray(0, this.pos))
+      this.pos = 0
+      if (n <= this.buf.length) return
+    }
     let size = this.buf.length * 2
     while (size < this.pos + n) size *= 2
     const next = new Uint8Array(size)
     next.set(this.buf.subarray(0, this.pos))
     this.buf = next
     this.view = new DataView(next.buffer)
+  }
+
+  /** Hands what is buffered to the sink (with a sink; else does nothing). */
+  finish(): void {
+    if (this.sink && this.pos > 0) this.sink(this.buf.subarray(0, this.pos))
+    if (this.sink) this.pos = 0
   }
 
   private head(type: number, dt: number, bodyLen: number): void {
@@ -50,9 +69,20 @@ export class GdsStreamWriter {
   }
 
   int2(type: number, ...values: number[]): void {
+    this.int2s(type, values)
+  }
+
+  /** One INT2 value (no rest array: this runs for every element's LAYER and DATATYPE, often unoptimised). */
+  int2one(type: number, value: number): void {
+    this.head(type, DT.INT2, 2)
+    this.view.setInt16(this.pos, value)
+    this.pos += 2
+  }
+
+  int2s(type: number, values: readonly number[]): void {
     this.head(type, DT.INT2, values.length * 2)
-    for (const v of values) {
-      this.view.setInt16(this.pos, v)
+    for (let i = 0; i < values.length; i++) {
+      this.view.setInt16(this.pos, values[i]!)
       this.pos += 2
     }
   }
@@ -95,19 +125,65 @@ export class GdsStreamWriter {
     }
   }
 
+  /**
+   * Int32 values as big-endian bytes at the current position (room made by the caller): a copy and Node's native
+   * byte swap for long runs. A fresh process runs a per-value loop unoptimised, and XY data is most of a file.
+   */
+  private ints(src: Int32Array, from: number, to: number): void {
+    const bytes = (to - from) * 4
+    if (LITTLE_ENDIAN && bytes >= SWAP_MIN_BYTES) {
+      this.buf.set(new Uint8Array(src.buffer, src.byteOffset + from * 4, bytes), this.pos)
+      Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, bytes).swap32()
+      this.pos += bytes
+      return
+    }
+    for (let i = from; i < to; i++) {
+      this.view.setInt32(this.pos, src[i]!)
+      this.pos += 4
+    }
+  }
+
   /** XY record(s) from interleaved coordinates; more than 8191 points continue in further XY records. */
   xy(coords: ArrayLike<number>, n = coords.length >> 1): void {
     for (let start = 0; start < n || (start === 0 && n === 0); start += MAX_XY_POINTS) {
       const cnt = Math.min(MAX_XY_POINTS, n - start)
       this.head(R.XY, DT.INT4, cnt * 8)
-      for (let i = start * 2, e = (start + cnt) * 2; i < e; i++) {
-        const v = coords[i]!
-        this.checkInt32(R.XY, v)
-        this.view.setInt32(this.pos, v)
-        this.pos += 4
+      if (coords instanceof Int32Array) {
+        // values of an Int32Array are 32-bit integers: nothing to check
+        this.ints(coords, start * 2, (start + cnt) * 2)
+      } else {
+        for (let i = start * 2, e = (start + cnt) * 2; i < e; i++) {
+          const v = coords[i]!
+          this.checkInt32(R.XY, v)
+          this.view.setInt32(this.pos, v)
+          this.pos += 4
+        }
       }
       if (n === 0) break
     }
+  }
+
+  /** The XY record(s) of a closed ring: the points coords[from .. to) and the first one again. */
+  private ringXY(coords: Int32Array, from: number, to: number): void {
+    const n = ((to - from) >> 1) + 1
+    if (n > MAX_XY_POINTS) {
+      const pts = new Int32Array(to - from + 2)
+      pts.set(coords.subarray(from, to))
+      pts[to - from] = coords[from]!
+      pts[to - from + 1] = coords[from + 1]!
+      this.xy(pts, n)
+      return
+    }
+    this.head(R.XY, DT.INT4, n * 8)
+    this.ints(coords, from, to)
+    this.view.setInt32(this.pos, coords[from]!)
+    this.view.setInt32(this.pos + 4, coords[from + 1]!)
+    this.pos += 8
+  }
+
+  /** Room for about `bytes` more (saves the copies of growing by doubling when the caller knows the size). */
+  reserve(bytes: number): void {
+    this.ensure(bytes)
   }
 
   beginLibrary(info: GdsLibraryInfo): void {
@@ -125,7 +201,7 @@ export class GdsStreamWriter {
 
   beginStructure(name: string, times?: number[]): void {
     const t = times && times.length >= 12 ? times.slice(0, 12) : [...zeroTime(), ...zeroTime()]
-    this.int2(R.BGNSTR, ...t)
+    this.int2s(R.BGNSTR, t)
     this.ascii(R.STRNAME, name)
   }
 
@@ -154,9 +230,45 @@ export class GdsStreamWriter {
   boundary(layer: number, datatype: number, coords: ArrayLike<number>, n: number, x?: GdsElementExtras | null): void {
     this.empty(R.BOUNDARY)
     this.extras(x, 'head')
-    this.int2(R.LAYER, layer)
-    this.int2(R.DATATYPE, datatype)
+    this.int2one(R.LAYER, layer)
+    this.int2one(R.DATATYPE, datatype)
     this.xy(coords, n)
+    this.endElement(x)
+  }
+
+  /** A BOUNDARY of the ring coords[from .. to) (int32 x, y pairs, not closed: the closing point is written here). */
+  boundaryRing(layer: number, datatype: number, coords: Int32Array, from: number, to: number, x?: GdsElementExtras | null): void {
+    this.empty(R.BOUNDARY)
+    this.extras(x, 'head')
+    this.int2one(R.LAYER, layer)
+    this.int2one(R.DATATYPE, datatype)
+    this.ringXY(coords, from, to)
+    this.endElement(x)
+  }
+
+  /** A rectangular BOUNDARY (five points, counter-clockwise from the lower left: the order KLayout writes). */
+  boundaryBox(layer: number, datatype: number, l: number, b: number, r: number, t: number, x?: GdsElementExtras | null): void {
+    this.empty(R.BOUNDARY)
+    this.extras(x, 'head')
+    this.int2one(R.LAYER, layer)
+    this.int2one(R.DATATYPE, datatype)
+    this.checkInt32(R.XY, l)
+    this.checkInt32(R.XY, b)
+    this.checkInt32(R.XY, r)
+    this.checkInt32(R.XY, t)
+    this.head(R.XY, DT.INT4, 40)
+    const v = this.view, p = this.pos
+    v.setInt32(p, l)
+    v.setInt32(p + 4, b)
+    v.setInt32(p + 8, r)
+    v.setInt32(p + 12, b)
+    v.setInt32(p + 16, r)
+    v.setInt32(p + 20, t)
+    v.setInt32(p + 24, l)
+    v.setInt32(p + 28, t)
+    v.setInt32(p + 32, l)
+    v.setInt32(p + 36, b)
+    this.pos = p + 40
     this.endElement(x)
   }
 
@@ -166,8 +278,8 @@ export class GdsStreamWriter {
   ): void {
     this.empty(R.PATH)
     this.extras(x, 'head')
-    this.int2(R.LAYER, layer)
-    this.int2(R.DATATYPE, datatype)
+    this.int2one(R.LAYER, layer)
+    this.int2one(R.DATATYPE, datatype)
     if (pathtype !== 0) this.int2(R.PATHTYPE, pathtype)
     this.int4(R.WIDTH, width)
     if (pathtype === 4) {
@@ -181,7 +293,7 @@ export class GdsStreamWriter {
   node(layer: number, nodetype: number, coords: ArrayLike<number>, n: number, x?: GdsElementExtras | null): void {
     this.empty(R.NODE)
     this.extras(x, 'head')
-    this.int2(R.LAYER, layer)
+    this.int2one(R.LAYER, layer)
     this.int2(R.NODETYPE, nodetype)
     this.xy(coords, n)
     this.endElement(x)
@@ -201,7 +313,7 @@ export class GdsStreamWriter {
   ): void {
     this.empty(R.TEXT)
     this.extras(ex, 'head')
-    this.int2(R.LAYER, layer)
+    this.int2one(R.LAYER, layer)
     this.int2(R.TEXTTYPE, texttype)
     if (presentation !== 0) this.uint2(R.PRESENTATION, presentation)
     if (pathtype !== null) this.int2(R.PATHTYPE, pathtype)
@@ -235,7 +347,7 @@ export class GdsStreamWriter {
     this.empty(R.ENDLIB)
   }
 
-  /** The bytes written so far (a copy-free view). */
+  /** The bytes written so far (a copy-free view; with a sink, what it has not been given yet). */
   bytes(): Uint8Array {
     return this.buf.subarray(0, this.pos)
   }

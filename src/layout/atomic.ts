@@ -1,4 +1,4 @@
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs'
+import { closeSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
 /**
@@ -6,9 +6,30 @@ import { basename, dirname, join } from 'node:path'
  * target, so a reader never sees a half-written file and a failed write leaves the old file as it was.
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
+  writeAtomically(path, (tmp) => writeFileSync(tmp, bytes))
+}
+
+/**
+ * writeFileAtomic for content made in pieces: `produce` gets a function that appends bytes to the file (so a big
+ * file need not be whole in memory). An exception from `produce` leaves the target as it was, and is rethrown.
+ */
+export function writeFileAtomicStream(path: string, produce: (write: (bytes: Uint8Array) => void) => void): void {
+  writeAtomically(path, (tmp) => {
+    const fd = openSync(tmp, 'w')
+    try {
+      produce((bytes) => {
+        for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off)
+      })
+    } finally {
+      closeSync(fd)
+    }
+  })
+}
+
+function writeAtomically(path: string, write: (tmp: string) => void): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`)
   try {
-    writeFileSync(tmp, bytes)
+    write(tmp)
     renameSync(tmp, path)
   } catch (e) {
     try {

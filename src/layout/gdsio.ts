@@ -10,7 +10,7 @@ import { CycleError, Layout, copyCoords, type Cell, type Instance } from './layo
 import { IntSlab } from './intbuf.js'
 import { LayerShapes, ShapeKind } from './shapes.js'
 import { roundCoord } from './transform.js'
-import { writeFileAtomic } from './atomic.js'
+import { writeFileAtomic, writeFileAtomicStream } from './atomic.js'
 import { ghostCellsMode, undefinedCellsExpected } from './ghosts.js'
 import { readOasis, writeOasisFile, type ReadOasisOptions, type WriteOasisOptions } from './oasisio.js'
 
@@ -257,7 +257,12 @@ export interface WriteLayoutOptions {
 
 /** Writes a layout as GDSII bytes. Cells are written children first; output is deterministic. */
 export function writeLayout(layout: Layout, opts: WriteLayoutOptions = {}): Uint8Array {
-  const w = new GdsStreamWriter(opts.file ?? '<output>')
+  const w = new GdsStreamWriter(opts.file ?? '<output>', writtenSizeHint(layout))
+  writeLibrary(w, layout, opts)
+  return w.bytes()
+}
+
+function writeLibrary(w: GdsStreamWriter, layout: Layout, opts: WriteLayoutOptions): void {
   const t = opts.timestamps ? gdsTime(opts.timestamps) : null
   const m = layout.meta
   w.beginLibrary({
@@ -271,7 +276,22 @@ export function writeLayout(layout: Layout, opts: WriteLayoutOptions = {}): Uint
     w.endStructure()
   }
   w.endLibrary()
-  return w.bytes()
+  w.finish()
+}
+
+/** Buffer of a GDSII file written in pieces: (re)used memory, where a whole-file buffer would be all fresh pages. */
+const FILE_CHUNK = 1 << 18
+
+/** About the GDSII size of a layout (its shapes' XY data and record overhead): the writer's first buffer. */
+function writtenSizeHint(layout: Layout): number {
+  let bytes = 1024
+  for (const cell of layout.cells.values()) {
+    bytes += 64 + cell.name.length + 64 * (cell.texts.length + cell.instances.length + cell.nodes.length)
+    for (const s of cell.layers.values()) {
+      bytes += 60 * s.boxCount + 4 * (s.polyCoords.length + s.pathCoords.length) + 32 * (s.polygonCount + s.pathCount)
+    }
+  }
+  return Math.min(bytes, 1 << 30)
 }
 
 function writeCell(w: GdsStreamWriter, cell: Cell): void {
@@ -282,21 +302,11 @@ function writeCell(w: GdsStreamWriter, cell: Cell): void {
     const extra = new Map<number, GdsElementExtras>()
     if (s.extras) for (const e of s.extras) extra.set(e.kind * 2 ** 32 + e.index, e.extras)
     const bx = s.boxes.data
-    const ring = new Int32Array(10)
     for (let i = 0; i < s.boxCount; i++) {
-      const l = bx[4 * i]!, b = bx[4 * i + 1]!, r = bx[4 * i + 2]!, t = bx[4 * i + 3]!
-      ring.set([l, b, r, b, r, t, l, t, l, b])
-      w.boundary(L, D, ring, 5, extra.get(ShapeKind.Box * 2 ** 32 + i))
+      w.boundaryBox(L, D, bx[4 * i]!, bx[4 * i + 1]!, bx[4 * i + 2]!, bx[4 * i + 3]!, extra.get(ShapeKind.Box * 2 ** 32 + i))
     }
     const pc = s.polyCoords.data, ps = s.polyStarts.data
-    for (let i = 0; i < s.polygonCount; i++) {
-      const a = ps[i]!, e = ps[i + 1]!
-      const pts = new Int32Array(e - a + 2)
-      pts.set(pc.subarray(a, e))
-      pts[e - a] = pc[a]!
-      pts[e - a + 1] = pc[a + 1]!
-      w.boundary(L, D, pts, (e - a + 2) >> 1, extra.get(ShapeKind.Polygon * 2 ** 32 + i))
-    }
+    for (let i = 0; i < s.polygonCount; i++) w.boundaryRing(L, D, pc, ps[i]!, ps[i + 1]!, extra.get(ShapeKind.Polygon * 2 ** 32 + i))
     const qc = s.pathCoords.data, qs = s.pathStarts.data, qp = s.pathParams.data
     for (let i = 0; i < s.pathCount; i++) {
       const a = qs[i]!, e = qs[i + 1]!
@@ -335,7 +345,8 @@ export function formatOfName(path: string): 'gds' | 'oasis' {
  */
 export function writeLayoutFile(layout: Layout, path: string, opts: WriteLayoutOptions & WriteOasisOptions = {}): void {
   if (formatOfName(path) === 'oasis') return writeOasisFile(layout, path, opts)
-  const bytes = writeLayout(layout, { ...opts, file: opts.file ?? path })
+  const o = { ...opts, file: opts.file ?? path }
   // x.gds.gz is gzip-compressed, as its name says (zcat and other tools go by it; laytest reads either)
-  writeFileAtomic(path, /\.gz$/i.test(path) ? new Uint8Array(gzipSync(bytes, { level: 6 })) : bytes)
+  if (/\.gz$/i.test(path)) writeFileAtomic(path, new Uint8Array(gzipSync(writeLayout(layout, o), { level: 6 })))
+  else writeFileAtomicStream(path, (write) => writeLibrary(new GdsStreamWriter(o.file, FILE_CHUNK, write), layout, o))
 }
