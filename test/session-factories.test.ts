@@ -370,7 +370,7 @@ describe('sessions in one process', () => {
       ['index of another format version', (d) => writeFileSync(join(d, 'index.json'), readFileSync(join(d, 'index.json'), 'utf8').replace('session v1', 'session v9')), { leaf: 3, block: 2 }],
       ['stale lock of a dead process', (d) => { mkdirSync(join(d, '.lock')); writeFileSync(join(d, '.lock/owner'), `999999999 ${hostname()} 0`) }, { leaf: 0, block: 0 }],
     ]
-    const packs = (d: string): string[] => readdirSync(d).filter((f) => f.endsWith('.gds.gz'))
+    const packs = (d: string): string[] => readdirSync(d).filter((f) => f.endsWith('.ltsnap'))
     for (const [what, damage, rebuilt] of damages) {
       const dir = tmp()
       dirs.push(dir)

@@ -3,7 +3,7 @@ import { hostname } from 'node:os'
 import { join, resolve, sep } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import {
-  layoutsWithFactories, liveFactories, setFactorySessionHooks,
+  layoutsWithFactories, liveFactories, noteFactoryUse, setFactorySessionHooks,
   type CellFactory, type FactoryParams, type ParamValue, type Port,
 } from '../layout/factory.js'
 import { showName } from '../gds/names.js'
@@ -11,6 +11,7 @@ import { readLayout, writeFileAtomic, writeLayout } from '../layout/gdsio.js'
 import { cellHash } from '../layout/hash.js'
 import { datatypeOf, layerOf } from '../layout/layers.js'
 import { Layout, type Cell } from '../layout/layout.js'
+import { encodeSnapshot, readSnapshot, type Snapshot, type SnapshotCell } from '../layout/snapshot.js'
 import { explainChange, factoryKey, type FactoryKey, type FactoryVersion } from './factory-keys.js'
 import { defaultCacheDir, sha256 } from './store.js'
 
@@ -74,6 +75,13 @@ const PACK_GRACE_MS = 60_000
 const LOCK_STALE_MS = 30_000
 const LOCK_WAIT_MS = 15_000
 const MAX_RECORDS = 100_000
+/**
+ * A pack of saved cells: a layout snapshot (src/layout/snapshot.ts: decoded without parsing, where a warm run's
+ * fresh process spent most of its restoring time parsing gzipped GDSII), named by its content.
+ */
+const PACK_FILE = /^cells-[0-9a-f]{16}\.ltsnap$/
+/** Files the garbage collector removes when no index refers to them: packs, and the `.gds.gz` packs of earlier versions. */
+const OLD_OR_NEW_PACK = /^cells-[0-9a-f]{16}\.(ltsnap|gds\.gz)$/
 
 interface PortRecord {
   name: string
@@ -191,7 +199,7 @@ let builtCount = 0
 
 interface DecodedPack {
   sha: string
-  cells: Map<string, Cell>
+  cells: Map<string, SnapshotCell>
   taken: Set<string>
 }
 const packs = new Map<string, DecodedPack>()
@@ -260,30 +268,30 @@ export function cellKeyOf(cell: Cell): string | null {
 
 function loadPack(ll: LoadedLayout, name: string, fresh: boolean): DecodedPack | string {
   const rec = ll.index!.packs[name]
-  if (!rec || !/^cells-[0-9a-f]{16}\.gds\.gz$/.test(name)) return `pack ${name} is not in the index`
+  if (!rec || !PACK_FILE.test(name)) return `pack ${name} is not in the index`
   const path = join(ll.dir, name)
   const known = packs.get(path)
   if (known && known.sha === rec.sha256 && !fresh) return known
-  let gz: Buffer
+  let bytes: Buffer
   try {
-    gz = readFileSync(path)
+    bytes = readFileSync(path)
   } catch {
     damagedPacks.add(path)
     return `${name} is missing`
   }
-  if (sha256(gz) !== rec.sha256) {
+  if (sha256(bytes) !== rec.sha256) {
     damagedPacks.add(path)
     return `${name} fails its checksum`
   }
-  let ly: Layout
+  let snapshot: Snapshot
   try {
-    ly = readLayout(gunzipSync(gz), { file: path })
+    snapshot = readSnapshot(bytes)
   } catch (e) {
     damagedPacks.add(path)
     return `${name} cannot be read (${e instanceof Error ? e.message.slice(0, 120) : String(e)})`
   }
   damagedPacks.delete(path)
-  const p: DecodedPack = { sha: rec.sha256, cells: ly.cells, taken: new Set() }
+  const p: DecodedPack = { sha: rec.sha256, cells: new Map(snapshot.cells.map((c) => [c.name, c])), taken: new Set() }
   packs.set(path, p)
   return p
 }
@@ -309,6 +317,26 @@ const MAX_DEP_DEPTH = 1000
 function expectedCellKey(f: CellFactory<FactoryParams>, canon: string, depth: number): string | false | null {
   const made = f.cellOf(canon)
   if (made) return cellKeyOf(made)
+  const known = expectedKeys.get(f)?.get(canon)
+  if (known !== undefined) return known
+  const k = expectedCellKeyOfEntry(f, canon, depth)
+  if (typeof k === 'string') {
+    let m = expectedKeys.get(f)
+    if (!m) expectedKeys.set(f, (m = new Map()))
+    m.set(canon, k)
+  }
+  return k
+}
+
+/**
+ * expectedCellKey's answers that say the saved cell would be restored, per factory and canonical parameters, for
+ * the session loaded: each cell's dependencies are checked once, not again at every level above it. (A cell that
+ * is then built after all, from a damaged pack, gets the same cell key: the key is made of factory keys and
+ * parameters, not of content; and restore compares every dependency's actual key before it uses a saved cell.)
+ */
+let expectedKeys = new WeakMap<CellFactory<FactoryParams>, Map<string, string>>()
+
+function expectedCellKeyOfEntry(f: CellFactory<FactoryParams>, canon: string, depth: number): string | false | null {
   const fk = keyOf(f)
   const ll = active?.layouts.get(f.layout.name)
   if (fk.key === null) return false // never saved, so not what was saved
@@ -355,18 +383,25 @@ function restore(f: CellFactory<FactoryParams>, _params: Readonly<FactoryParams>
   // once it is known to give the saved cell: a call made just to compare would leave a cell that nothing places
   // (an extra top cell in the output) whenever the dependency changed
   const live: Cell[] = []
-  for (const d of e.deps) {
+  // indexed loops here: a warm run restores every cell once, in code not yet optimised (an iterator per loop)
+  for (let i = 0; i < e.deps.length; i++) {
+    const d = e.deps[i]!
     const dep = depFactory(layout, d)
     if (!dep) return `it uses factory ${d.factory}${d.layout === layout.name ? '' : ` of layout ${d.layout}`}, which is not defined (yet) in this run`
     const expected = expectedCellKey(dep, d.params, 0)
     if (expected === false || (expected !== null && expected !== d.cellKey)) return `it uses ${savedName(dep, d.params)} (factory ${d.factory}), which changed`
-    let params: unknown
-    try {
-      params = JSON.parse(d.params)
-    } catch {
-      return 'entry damaged (parameters of a dependency)'
+    // made already in this run: the cell a call would return (without parsing and merging its parameters again)
+    let c = dep.cellOf(d.params)
+    if (c) noteFactoryUse(c)
+    else {
+      let params: unknown
+      try {
+        params = JSON.parse(d.params)
+      } catch {
+        return 'entry damaged (parameters of a dependency)'
+      }
+      c = dep(params as Partial<FactoryParams>)
     }
-    const c = dep(params as Partial<FactoryParams>)
     if (cellKeyOf(c) !== d.cellKey) return `it uses ${c.name} (factory ${d.factory}), which changed`
     live.push(c)
   }
@@ -377,21 +412,20 @@ function restore(f: CellFactory<FactoryParams>, _params: Readonly<FactoryParams>
   const src = pack.cells.get(e.cell)
   if (!src) return `entry damaged: ${e.cell} is missing from ${e.pack}`
   const children: Cell[] = []
-  const prefix = `${e.cell}_`
-  for (const inst of src.instances) {
-    const k = inst.cell.name.startsWith(prefix) ? inst.cell.name.slice(prefix.length) : ''
-    const child = /^\d+$/.test(k) ? live[Number(k)] : undefined
-    if (!child || child.layout !== layout) return `entry damaged: ${e.cell} places ${inst.cell.name}`
+  for (let i = 0; i < src.instances.length; i++) {
+    const inst = src.instances[i]!
+    const child = live[inst.cell]
+    if (!child || child.layout !== layout) return `entry damaged: ${e.cell} places dependency ${inst.cell}, which it does not have`
     children.push(child)
   }
   pack.taken.add(e.cell)
-  for (const [key, shapes] of src.layers) cell.layers.set(key, shapes)
-  src.layers.clear()
+  for (let i = 0; i < src.layers.length; i++) cell.layers.set(src.layers[i]![0], src.layers[i]![1])
+  src.layers.length = 0
   if (src.texts.length) cell.texts.push(...src.texts)
   if (src.nodes.length) cell.nodes.push(...src.nodes)
   layout.touch()
-  src.instances.forEach((inst, i) => cell.addInstance({ ...inst, cell: children[i]! }))
-  for (const p of e.ports) cell.addPort(portOfRecord(p))
+  for (let i = 0; i < src.instances.length; i++) cell.addInstance({ ...src.instances[i]!, cell: children[i]! })
+  for (let i = 0; i < e.ports.length; i++) cell.addPort(portOfRecord(e.ports[i]!))
   record({ layout: layout.name, factory: f.factoryName, cell: cell.name, outcome: 'restored' })
   return null
 }
@@ -497,6 +531,7 @@ export function loadSession(opts: LoadSessionOptions = {}): Map<string, Layout> 
     loaded.layouts.set(ix.layout, { dir, identity: identity === indexIdentity(dir) ? identity : null, index: ix, problem: null, entries })
   }
   active = loaded
+  expectedKeys = new WeakMap()
   records = []
   restoredCount = 0
   builtCount = 0
@@ -679,36 +714,28 @@ function saveFactoryLayout(root: string, layout: Layout, cells: Cell[], written:
     const factories: Record<string, FactoryVersion> = {}
     const packRecords: Record<string, PackRecord> = {}
     if (toPack.length) {
-      const pack = new Layout({ name: layout.name })
-      pack.setUnits(layout.dbu, layout.metersPerDbu)
-      pack.meta = { ...pack.meta, userUnitsPerDbu: layout.meta.userUnitsPerDbu }
+      // instances place dependencies: an instance's cell number is the index of the cell in the entry's deps
+      const pack: Snapshot = { name: layout.name, dbu: layout.dbu, metersPerDbu: layout.metersPerDbu, userUnitsPerDbu: layout.meta.userUnitsPerDbu, cells: [] }
       const recs: EntryRecord[] = []
       toPack.forEach((c, n) => {
         const info = c.factoryInfo!
         const name = `E${n}`
-        const pc = pack.newCell(name)
-        for (const [k, s] of c.layers) pc.layers.set(k, s)
-        pc.texts.push(...c.texts)
-        pc.nodes.push(...c.nodes)
-        const holders = new Map<number, Cell>()
-        for (const inst of c.instances) {
-          const k = info.deps.indexOf(inst.cell)
-          let h = holders.get(k)
-          if (!h) holders.set(k, (h = pack.newCell(`${name}_${k}`)))
-          pc.addInstance({ ...inst, cell: h })
-        }
+        pack.cells.push({
+          name, layers: [...c.layers], texts: c.texts, nodes: c.nodes,
+          instances: c.instances.map((inst) => ({ ...inst, cell: info.deps.indexOf(inst.cell) })),
+        })
         recs.push({
           factory: info.factory.factoryName, params: info.canon, name: c.name, key: keyOf(info.factory).key!, cellKey: cellKeyOf(c)!,
           deps: info.deps.map((d) => ({ layout: d.layout.name, factory: d.factoryInfo!.factory.factoryName, params: d.factoryInfo!.canon, cellKey: cellKeyOf(d)! })),
           ports: c.ports.map(portRecord), pack: '', cell: name,
         })
       })
-      const gz = gzipSync(writeLayout(pack))
-      const sha = sha256(gz)
-      const file = `cells-${sha.slice(0, 16)}.gds.gz`
-      writeFileAtomic(join(dir, file), gz)
+      const bytes = encodeSnapshot(pack)
+      const sha = sha256(bytes)
+      const file = `cells-${sha.slice(0, 16)}.ltsnap`
+      writeFileAtomic(join(dir, file), bytes)
       written.push(join(dir, file))
-      packRecords[file] = { sha256: sha, cells: recs.length, bytes: gz.length }
+      packRecords[file] = { sha256: sha, cells: recs.length, bytes: bytes.length }
       for (const r of recs) {
         r.pack = file
         entries.set(entryId(r.factory, r.params), r)
@@ -748,7 +775,7 @@ function saveFactoryLayout(root: string, layout: Layout, cells: Cell[], written:
 function collectGarbage(dir: string, referenced: Set<string>): void {
   const now = Date.now()
   for (const f of readdirSync(dir)) {
-    const pack = /^cells-[0-9a-f]{16}\.gds\.gz$/.test(f)
+    const pack = OLD_OR_NEW_PACK.test(f)
     const tmp = f.startsWith('.') && f.endsWith('.tmp')
     if (!(pack && !referenced.has(f)) && !tmp) continue
     try {

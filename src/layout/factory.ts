@@ -188,10 +188,26 @@ function normalise(v: unknown, path: string): ParamValue {
 
 /** JSON with object keys sorted: the canonical text of a parameter value. */
 export function canonicalJson(v: ParamValue): string {
+  // indexed loops and no sort when the keys are in order already (mergeParams mostly gives them so): a warm
+  // session's process runs this for every factory call, unoptimised
   if (v === null || typeof v !== 'object') return JSON.stringify(v)
-  if (Array.isArray(v)) return `[${(v as readonly ParamValue[]).map(canonicalJson).join(',')}]`
+  if (Array.isArray(v)) {
+    const a = v as readonly ParamValue[]
+    let s = '['
+    for (let i = 0; i < a.length; i++) s += (i ? ',' : '') + canonicalJson(a[i]!)
+    return s + ']'
+  }
   const o = v as { readonly [key: string]: ParamValue }
-  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k]!)}`).join(',')}}`
+  let keys = Object.keys(o)
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      keys = keys.sort()
+      break
+    }
+  }
+  let s = '{'
+  for (let i = 0; i < keys.length; i++) s += (i ? ',' : '') + JSON.stringify(keys[i]) + ':' + canonicalJson(o[keys[i]!]!)
+  return s + '}'
 }
 
 /**
@@ -202,19 +218,22 @@ export function mergeParams(defaults: Readonly<FactoryParams>, params: unknown, 
   if (params !== undefined && !plainObject(params)) {
     throw new TypeError(`factory ${showName(factory)} takes a plain object of parameters (got ${describe(params)})`)
   }
-  const merged: Record<string, unknown> = { ...defaults }
-  const extra: string[] = []
-  if (params) {
-    for (const k of Object.keys(params)) {
-      if (params[k] === undefined) continue
-      if (!(k in merged)) extra.push(k)
-      merged[k] = params[k]
-    }
-  }
   const out: Record<string, ParamValue> = {}
-  for (const k of [...Object.keys(defaults), ...extra.sort()]) {
-    if (merged[k] === undefined) continue
-    out[k] = normalise(merged[k], k)
+  const defKeys = Object.keys(defaults)
+  const given = params ? Object.keys(params) : []
+  for (let i = 0; i < defKeys.length; i++) {
+    const k = defKeys[i]!
+    const v = params && Object.prototype.hasOwnProperty.call(params, k) && params[k] !== undefined ? params[k] : defaults[k]
+    if (v !== undefined) out[k] = normalise(v, k)
+  }
+  let extra: string[] | null = null
+  for (let i = 0; i < given.length; i++) {
+    const k = given[i]!
+    if (params![k] !== undefined && !Object.prototype.hasOwnProperty.call(defaults, k)) (extra ??= []).push(k)
+  }
+  if (extra) {
+    extra.sort()
+    for (let i = 0; i < extra.length; i++) out[extra[i]!] = normalise(params![extra[i]!], extra[i]!)
   }
   return Object.freeze(out)
 }
@@ -347,6 +366,11 @@ interface Frame {
 
 /** Builds and restores in progress (across layouts: a build may call another layout's factories). */
 const frames: Frame[] = []
+
+/** @internal records that the build or restore in progress used `cell` (as a call of its factory does). */
+export function noteFactoryUse(cell: Cell): void {
+  noteUse(cell)
+}
 
 function noteUse(cell: Cell): void {
   const f = frames[frames.length - 1]
