@@ -8,7 +8,8 @@
  * ≥ 500 parameterised cells in 13 factories, five hierarchy levels (leaf -> mmi/ring filter/pad array -> mzi ->
  * tile -> chip). Leaf builds sample their curves finely and check the minimum spacing of their vertices
  * (an O(n^2) check standing in for KLayout region operations), a few ms per cell as in a real PDK.
- * Prints wall times (whole process, and the script's own time from loadSession to saveSession, split into
+ * Cold and warm alternate BENCH_ROUNDS times (default 3; a fresh session folder each round) and the ratio is
+ * taken of the medians. Prints wall times (whole process, and the script's own time from loadSession to saveSession, split into
  * loadSession, building the chip through the factories, writing chip.gds, saveSession), cells built and restored,
  * and checks that the changed run rebuilt exactly the changed factory's cells and everything that used them
  * (from the dependencies the cold run recorded; per factory), and that the warm run built nothing (exit code 1
@@ -21,6 +22,7 @@ import { fileURLToPath } from 'node:url'
 import { execa } from 'execa'
 
 const TILES = Number(process.env.BENCH_TILES ?? 80)
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3))
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..')
 const dir = mkdtempSync(join(tmpdir(), 'laytest-bench-session-'))
 
@@ -277,6 +279,11 @@ async function run(): Promise<Run> {
   return { wall, ...(JSON.parse(r.stdout) as Omit<Run, 'wall' | 'gds'>), gds: readFileSync(join(dir, 'chip.gds')) }
 }
 
+/** The run of median script time (its other figures with it). */
+function median(runs: Run[]): Run {
+  return [...runs].sort((a, b) => a.ms - b.ms)[runs.length >> 1]!
+}
+
 /** The cells of `factory` and, transitively, every cell that used one of them. */
 function affected(cells: Run['cells'], factory: string): Set<string> {
   const hit = new Set(cells.filter((c) => c.factory === factory).map((c) => c.name))
@@ -305,8 +312,15 @@ try {
   symlinkSync(ROOT, join(dir, 'node_modules/laytest'), 'dir')
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n')
   for (const [name, text] of Object.entries(MODULES)) writeFileSync(join(dir, name), text)
-  const cold = await run()
-  const warm = await run()
+  // cold and warm alternate, ROUNDS times (a fresh session folder each round): one run of each is ±20 % on a
+  // shared machine; the ratio is taken of the medians
+  const colds: Run[] = [], warms: Run[] = []
+  for (let i = 0; i < ROUNDS; i++) {
+    rmSync(join(dir, 'session'), { recursive: true, force: true })
+    colds.push(await run())
+    warms.push(await run())
+  }
+  const cold = median(colds), warm = median(warms)
   writeFileSync(join(dir, 'taper.mjs'), MODULES['taper.mjs']!.replace('const SAMPLES = 400', 'const SAMPLES = 401'))
   const changed = await run()
   const factoryCells = cold.cells.filter((c) => c.factory).length
@@ -318,17 +332,22 @@ try {
   console.log(`# ${new Date().toISOString().slice(0, 10)}, ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
   console.log('| run | process wall s | / cold | script s (load, build, write, save) | / cold | load | build | write | save | cells built | restored |')
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
-  for (const [name, r] of [['cold (no session)', cold], ['warm, unchanged', warm], ['taper.mjs changed', changed]] as const) {
+  const rows: Array<[string, Run]> = []
+  colds.forEach((c, i) => rows.push([`round ${i + 1}: cold (no session)`, c], [`round ${i + 1}: warm, unchanged`, warms[i]!]))
+  rows.push(['median cold', cold], ['median warm', warm], ['taper.mjs changed (after the last warm run)', changed])
+  for (const [name, r] of rows) {
     console.log(`| ${name} | ${f(r.wall)} | ${(r.wall / cold.wall).toFixed(3)} | ${f(r.ms)} | ${(r.ms / cold.ms).toFixed(3)} | ` +
       `${f(r.loadMs)} | ${f(r.buildMs)} | ${f(r.writeMs)} | ${f(r.saveMs)} | ${r.built} | ${r.restored} |`)
   }
-  console.log(`warm/cold: ${(warm.ms / cold.ms).toFixed(3)} (script), ${(warm.wall / cold.wall).toFixed(3)} (process); ` +
-    `warm output ${warm.gds.equals(cold.gds) ? 'byte-identical to' : 'DIFFERS from'} cold; warm run built ${warm.built} cells`)
+  const sameBytes = warms.every((w, i) => w.gds.equals(colds[i]!.gds))
+  const wallMedian = (rs: Run[]): number => [...rs].map((r) => r.wall).sort((a, b) => a - b)[rs.length >> 1]!
+  console.log(`warm/cold, medians of ${ROUNDS}: ${(warm.ms / cold.ms).toFixed(3)} (script), ${(wallMedian(warms) / wallMedian(colds)).toFixed(3)} (process); ` +
+    `warm output ${sameBytes ? 'byte-identical to' : 'DIFFERS from'} cold in every round; warm runs built ${warms.map((w) => w.built).join(', ')} cells`)
   console.log(`changed run: ${changed.built} rebuilt (${perFactory(cold.cells, rebuilt)}), expected ${expected.size}: taper's cells and every cell ` +
     `that used them (${perFactory(cold.cells, expected)}); ${same ? 'exactly those cells' : 'NOT the same cells — MISMATCH'}; ` +
     `output ${changed.gds.equals(cold.gds) ? 'identical to cold (the edit changed no geometry)' : 'changed'}`)
   if (changed.reasons.length) console.log(`why: ${changed.reasons.join(' | ')}`)
-  if (!same || warm.built !== 0) process.exitCode = 1
+  if (!same || !sameBytes || warms.some((w) => w.built !== 0)) process.exitCode = 1
 } finally {
   if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true })
   else console.log(dir)

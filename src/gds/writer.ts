@@ -200,7 +200,7 @@ export class GdsStreamWriter {
   }
 
   beginStructure(name: string, times?: number[]): void {
-    const t = times && times.length >= 12 ? times.slice(0, 12) : [...zeroTime(), ...zeroTime()]
+    const t = times && times.length >= 12 ? times.slice(0, 12) : ZERO_TIMES
     this.int2s(R.BGNSTR, t)
     this.ascii(R.STRNAME, name)
   }
@@ -352,6 +352,9 @@ export class GdsStreamWriter {
     return this.buf.subarray(0, this.pos)
   }
 }
+
+/** BGNSTR's twelve time fields when none are asked for. */
+const ZERO_TIMES: readonly number[] = Object.freeze(new Array<number>(12).fill(0))
 
 function zeroTime(): number[] {
   return [0, 0, 0, 0, 0, 0]

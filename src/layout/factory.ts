@@ -198,12 +198,14 @@ export function canonicalJson(v: ParamValue): string {
     return s + ']'
   }
   const o = v as { readonly [key: string]: ParamValue }
-  let keys = Object.keys(o)
-  for (let i = 1; i < keys.length; i++) {
-    if (keys[i - 1]! > keys[i]!) {
-      keys = keys.sort()
-      break
-    }
+  const keys = Object.keys(o)
+  // insertion sort for the usual few keys: Array#sort allocates a work array on every call
+  if (keys.length > 16) keys.sort()
+  else for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!
+    let j = i - 1
+    for (; j >= 0 && keys[j]! > k; j--) keys[j + 1] = keys[j]!
+    keys[j + 1] = k
   }
   let s = '{'
   for (let i = 0; i < keys.length; i++) s += (i ? ',' : '') + JSON.stringify(keys[i]) + ':' + canonicalJson(o[keys[i]!]!)
@@ -244,6 +246,18 @@ export function mergeParams(defaults: Readonly<FactoryParams>, params: unknown, 
 
 /** First letters of the words of a parameter name, in capitals: taper_length and taperLength are TL. */
 export function abbreviate(key: string): string {
+  let a = abbreviations.get(key)
+  if (a === undefined) {
+    if (abbreviations.size >= 10_000) abbreviations.clear()
+    abbreviations.set(key, (a = abbreviateWords(key)))
+  }
+  return a
+}
+
+/** abbreviate's answers (a factory's parameter names are few, and every call of it names a cell with them). */
+const abbreviations = new Map<string, string>()
+
+function abbreviateWords(key: string): string {
   const words = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').split(/[_\W]+/).filter(Boolean)
   const s = words.map((w) => w[0]!).join('').toUpperCase()
   return s || key

@@ -294,13 +294,21 @@ function writtenSizeHint(layout: Layout): number {
   return Math.min(bytes, 1 << 30)
 }
 
+const NO_EXTRAS: ReadonlyMap<number, GdsElementExtras> = new Map()
+
 function writeCell(w: GdsStreamWriter, cell: Cell): void {
-  const keys = [...cell.layers.keys()].sort((a, b) => a - b)
-  for (const key of keys) {
+  const keys = Array.from(cell.layers.keys())
+  if (keys.length > 1) keys.sort((a, b) => a - b)
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!
     const s = cell.layers.get(key)!
     const L = layerOf(key), D = datatypeOf(key)
-    const extra = new Map<number, GdsElementExtras>()
-    if (s.extras) for (const e of s.extras) extra.set(e.kind * 2 ** 32 + e.index, e.extras)
+    let extra = NO_EXTRAS
+    if (s.extras) {
+      const m = new Map<number, GdsElementExtras>()
+      for (const e of s.extras) m.set(e.kind * 2 ** 32 + e.index, e.extras)
+      extra = m
+    }
     const bx = s.boxes.data
     for (let i = 0; i < s.boxCount; i++) {
       w.boundaryBox(L, D, bx[4 * i]!, bx[4 * i + 1]!, bx[4 * i + 2]!, bx[4 * i + 3]!, extra.get(ShapeKind.Box * 2 ** 32 + i))

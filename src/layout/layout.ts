@@ -139,7 +139,7 @@ class FrozenLayerMap extends Map<LayerKey, LayerShapes> {
   private readonly refuse: () => Error
   constructor(from: Map<LayerKey, LayerShapes>, refuse: () => Error) {
     super()
-    for (const [k, v] of from) super.set(k, v)
+    from.forEach((v, k) => super.set(k, v))
     this.refuse = refuse
   }
 
