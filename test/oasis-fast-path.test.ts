@@ -5,6 +5,8 @@ import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { GdsError } from '../src/gds/errors.js'
 import { oasisFastPath } from '../src/gds/oasis/reader.js'
+import { OasisBytes } from '../src/gds/oasis/bytes.js'
+import { OASIS_MAGIC } from '../src/gds/oasis/records.js'
 import { readLayout } from '../src/layout/gdsio.js'
 import { layerKey } from '../src/layout/layers.js'
 import { Layout } from '../src/layout/layout.js'
@@ -55,10 +57,20 @@ function readBoth(read: () => Layout): [unknown, unknown] {
       return `error: ${e.message}`
     }
   }
+  // three ways: the WebAssembly decoder first (the default), the JavaScript fast loop alone, the general path
   const fast = once()
+  oasisFastPath.wasm = false
+  let jsFast: unknown
+  try {
+    jsFast = once()
+  } finally {
+    oasisFastPath.wasm = true
+  }
   oasisFastPath.enabled = false
   try {
-    return [fast, once()]
+    const general = once()
+    expect(jsFast, 'the JavaScript fast loop alone').toEqual(general)
+    return [fast, general]
   } finally {
     oasisFastPath.enabled = true
   }
@@ -82,7 +94,7 @@ function oasisFiles(dir: string): string[] {
   return out
 }
 
-describe('the fast element loop reads what the general path reads', () => {
+describe('the fast element loop and the WebAssembly decoder read what the general path reads', () => {
   it('every OASIS fixture (KLayout, gdstk-style, crafted, strm2oas), and the shared corpus\'s', () => {
     const files = [...oasisFiles(join(ROOT, 'test/fixtures/oasis')), ...(HAVE_SHARED ? oasisFiles(join(SHARED, 'oasis')) : [])]
     expect(files.length).toBeGreaterThan(20)
@@ -192,5 +204,57 @@ describe('the fast element loop reads what the general path reads', () => {
     // a guard that this test compares something: the crafted file has elements the fast loop takes
     const bytes = readFileSync(join(ROOT, 'test/fixtures/oasis/features.oas'))
     expect(readOasis(bytes, { ghostCells: 'empty' }).cells.size).toBeGreaterThan(1)
+  })
+
+  it('modal point lists, widths and extensions carry over between the decoder\'s calls and the JavaScript paths', () => {
+    // elements the decoder takes, each followed by a record it does not take (XYABSOLUTE / XYRELATIVE), so that
+    // the next element, which reuses the modal variables, starts a new call
+    const o = new OasisBytes()
+    o.bytes(OASIS_MAGIC)
+    o.byte(1).str('1.0').real(0, 1000).u(0)
+    for (let i = 0; i < 12; i++) o.u(0)
+    o.byte(14).str('M')
+    o.byte(21).byte(0x3b).u(1).u(0).u(4).u(3).gdelta(100, 0).gdelta(0, 100).gdelta(-50, 50, true).s(1000).s(0)
+    o.byte(15)
+    o.byte(21).byte(0x18).s(3000).s(500) // the modal point list, layer and datatype
+    o.byte(16) // relative coordinates from here
+    o.byte(22).byte(0xfb).u(5).u(0).u(10).u(5).u(4).u(2).gdelta(300, 0).gdelta(0, 300).s(100).s(100) // flush ends
+    o.byte(15)
+    o.byte(22).byte(0x18).s(0).s(0) // the modal path list, half-width and extensions
+    o.byte(20).byte(0x7b).u(7).u(0).u(40).u(30).s(5).s(5)
+    o.byte(16)
+    o.byte(20).byte(0x10).s(100) // modal layer, width, height, y; x relative
+    o.byte(15)
+    o.byte(21).byte(0x18).s(-7).s(-9) // the polygon list still, after paths and rectangles (on the rectangles' layer)
+    const end = o.pos
+    o.byte(2).str('x'.repeat(252)).u(0)
+    expect(o.pos - end).toBe(256)
+    const bytes = o.view().slice()
+    const [fast, general] = readBoth(() => readOasis(bytes))
+    expect(fast).toEqual(general)
+    const m = readOasis(bytes).getCell('M')!
+    const ring = (dx: number, dy: number): number[] => [1000, 0, 1100, 0, 1100, 100, 1050, 150].map((v, i) => v + (i & 1 ? dy : dx))
+    const poly = m.layers.get(layerKey(1, 0))!
+    expect([...poly.polyCoords.view()]).toEqual([...ring(0, 0), ...ring(2000, 500)])
+    expect([...m.layers.get(layerKey(7, 0))!.polyCoords.view()]).toEqual(ring(-1007, -9))
+    const path = m.layers.get(layerKey(5, 0))!
+    expect([...path.pathCoords.view()]).toEqual([3100, 600, 3400, 600, 3400, 900, 0, 0, 300, 0, 300, 300])
+    expect([...path.pathParams.view()]).toEqual([20, 0, 0, 0, 20, 0, 0, 0])
+    expect([...m.layers.get(layerKey(7, 0))!.boxes.view()]).toEqual([5, 5, 45, 35, 105, 5, 145, 35])
+  })
+
+  it('the WebAssembly decoder takes the elements of files KLayout writes (so the comparisons above compare it)', () => {
+    const files = oasisFiles(join(ROOT, 'test/fixtures/oasis'))
+    const before = oasisFastPath.wasmTook
+    let shapes = 0
+    for (const f of files) {
+      try {
+        for (const c of readOasis(f, { ghostCells: 'empty' }).cells.values()) shapes += c.shapeCount
+      } catch {
+        // (some fixtures are malformed on purpose)
+      }
+    }
+    expect(shapes).toBeGreaterThan(100)
+    expect(oasisFastPath.wasmTook - before).toBeGreaterThan(files.length / 4)
   })
 })

@@ -27,6 +27,8 @@ interface DecoderExports {
   flushedGroups(): number
   flushedWords(): number
   groupWords(): number
+  oasisState(): number
+  decodeOasis(pos: number, end: number, maxPoints: number): number
 }
 
 /** Bytes of decoded elements collected before they are handed over (a batch is about as big). */
@@ -75,6 +77,24 @@ export class ElementDecoder {
    */
   decode(pos: number, end: number, maxVertices: number): number {
     return this.ex.decode(pos, end, Math.max(0, Math.min(MAX_FAST_VERTICES, Math.floor(maxVertices))))
+  }
+
+  /** The OASIS decoder's modal state words (see decoder.as.ts, M_*), a view of its memory. */
+  oasisState(): Int32Array {
+    return new Int32Array(this.ex.memory.buffer, this.ex.oasisState(), 32)
+  }
+
+  /**
+   * Decodes OASIS RECTANGLE, POLYGON and PATH records from window offset `pos` to `end` (see decodeOasis in
+   * decoder.as.ts) with the modal state in oasisState(); returns the offset after the last one taken.
+   */
+  decodeOasis(pos: number, end: number, maxPoints: number): number {
+    return this.ex.decodeOasis(pos, end, Math.max(0, Math.min(MAX_FAST_VERTICES, Math.floor(maxPoints))))
+  }
+
+  /** `n` points (x, y pairs) at an address of the decoder's memory. */
+  points(at: number, n: number): Int32Array {
+    return new Int32Array(this.ex.memory.buffer, at, 2 * n)
   }
 
   full(): boolean {

@@ -5,7 +5,7 @@ import { parseOasis, parseOasisFile, type OasisReadOptions } from '../gds/oasis/
 import { S_GDS_PROPERTY } from '../gds/oasis/records.js'
 import { OasisStringRef, type OasisFileInfo, type OasisNames, type OasisProperty, type OasisSink } from '../gds/oasis/sink.js'
 import { OasisStreamWriter, type OasisOutValue, type OasisRegularRepetition } from '../gds/oasis/writer.js'
-import type { GdsElementExtras, GdsProperty } from '../gds/sink.js'
+import { ShapeBatch, type GdsElementExtras, type GdsProperty, type GdsShapeBatch } from '../gds/sink.js'
 import { writeFileAtomic } from './atomic.js'
 import { ghostCellsMode, undefinedCellsExpected } from './ghosts.js'
 import { IntBuf, IntSlab } from './intbuf.js'
@@ -195,6 +195,26 @@ class OasisLayoutBuilder implements OasisSink {
     const gds = this.gdsProps(props, null)
     if (gds !== undefined) return { ex: gds.length ? { props: gds } : null, pending: false }
     return { ex: {}, pending: true }
+  }
+
+  /** Plain elements in bulk from the parser's WebAssembly decoder (see OasisSink.shapes). */
+  shapes(batch: GdsShapeBatch): void {
+    const w = batch.words
+    if (batch.complete) {
+      // all of the cell's shapes in one batch (as most cells come): their arrays are copied out at once, and each
+      // layer's arrays are views of that copy (no scratch, no copy per array), as the GDSII builder does
+      const first = batch.groups * ShapeBatch.GROUP_WORDS
+      const kept = this.slab.place(w, first, w.length - first)
+      const layers = this.cur!.layers
+      for (let g = 0, h = 0; g < batch.groups; g++, h += ShapeBatch.GROUP_WORDS) {
+        layers.set(layerKey(w[h + ShapeBatch.LAYER]!, w[h + ShapeBatch.DATATYPE]!), LayerShapes.fromBatch(kept, w, h, first))
+      }
+      return
+    }
+    for (let g = 0; g < batch.groups; g++) {
+      const h = g * ShapeBatch.GROUP_WORDS
+      this.layerShapes(w[h + ShapeBatch.LAYER]!, w[h + ShapeBatch.DATATYPE]!).appendBatch(w, h)
+    }
   }
 
   box(layer: number, datatype: number, l: number, b: number, r: number, t: number, props: OasisProperty[] | null): void {

@@ -39,6 +39,11 @@ export class OasisInput {
   /** The record being read: id, and its file offset (or its offset in the CBLOCK's data). */
   recId = -1
   recLabel: string | null = null
+  /**
+   * Changes whenever buf's content at a position may have changed (another CBLOCK, the window moved or refilled):
+   * a copy of buf's bytes made at one generation is valid while it lasts.
+   */
+  generation = 0
   private recAt = 0
   private recInCblock = false
   /** CBLOCKs entered from the file so far; the worker that inflates them ahead, and how to start it. */
@@ -129,12 +134,14 @@ export class OasisInput {
       if (!boundary) this.fail('a record that ends within its CBLOCK (the CBLOCK\'s data ends inside this record)')
       this.inCblock = false
       this.buf = this.win
+      this.generation++
       this.pos = this.winPos
       this.end = this.winEnd
       if (this.pos < this.end) return true
     }
     if (this.refill) {
       this.base += this.end
+      this.generation++
       this.pos = 0
       this.end = 0
       const r = this.refill(this.win, 0, this.base)
@@ -345,6 +352,7 @@ export class OasisInput {
         if (!this.inCblock && this.refill) {
           // the window is used up: read the rest directly
           this.base += this.end
+          this.generation++
           this.pos = this.end = 0
           const r = this.refill(out, o, this.base)
           if (r <= 0) {
@@ -383,6 +391,7 @@ export class OasisInput {
       const rest = this.end - this.pos
       win.copyWithin(0, this.pos, this.end)
       this.base += this.pos
+      this.generation++
       this.pos = 0
       this.end = rest
       while (this.end < n) {
@@ -406,6 +415,7 @@ export class OasisInput {
       const to = this.base + this.pos + n
       if (to > this.size) this.fail(`more bytes: the file ends at byte ${this.size} inside this record (truncated)`)
       this.base = to
+      this.generation++
       this.pos = this.end = 0
       return
     }
@@ -476,6 +486,7 @@ export class OasisInput {
     this.winPos = this.pos
     this.winEnd = this.end
     this.buf = out
+    this.generation++
     this.pos = 0
     this.end = out.length
     this.inCblock = true

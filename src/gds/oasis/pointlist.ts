@@ -69,6 +69,8 @@ export class PointList {
   xy: Int32Array = new Int32Array(256)
   /** Number of points, the first (0, 0) included; -1 while the modal variable is not set. */
   n = -1
+  /** Counts every change of the list (reads, resets, setFrom): tells a copy elsewhere whether it is still this list. */
+  version = 0
 
   /** The box of the points, once measured (until the next read). */
   private boxed = false
@@ -80,6 +82,16 @@ export class PointList {
   reset(): void {
     this.n = -1
     this.boxed = false
+    this.version++
+  }
+
+  /** The list becomes the n points of `src` (x, y pairs; a copy). */
+  setFrom(src: Int32Array, n: number): void {
+    if (2 * n > this.xy.length) this.xy = new Int32Array(Math.max(2 * n, 2 * this.xy.length))
+    this.xy.set(src.subarray(0, 2 * n))
+    this.n = n
+    this.boxed = false
+    this.version++
   }
 
   /** The box of the points into bl, bb, br, bt (measured once per list). */
@@ -101,6 +113,7 @@ export class PointList {
 
   read(inp: OasisInput, forPolygon: boolean, maxPoints: number): void {
     this.boxed = false
+    this.version++
     const type = inp.u()
     const count = inp.u()
     if (count === 0) inp.fail('a point list of at least one point (found 0)')
@@ -196,6 +209,7 @@ export class PointList {
     if (total > maxPoints) return false
     if (2 * total > this.xy.length) this.grow(Math.min(2 * total, 4 * this.xy.length + 1024))
     this.boxed = false
+    this.version++
     inp.pos = vend
     if (this.fast(inp, type, count, forPolygon)) return true
     inp.pos = p0

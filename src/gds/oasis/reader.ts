@@ -1,5 +1,5 @@
 import { fstatSync } from 'node:fs'
-import { availableParallelism, loadavg } from 'node:os'
+import { ElementDecoder } from '../decoder.js'
 import { GdsError } from '../errors.js'
 import { withLayoutFile } from '../file.js'
 import { DEFAULT_MAX_ARRAY_MEMBERS } from '../limits.js'
@@ -44,33 +44,39 @@ export interface OasisReadOptions {
   windowBytes?: number
   /**
    * Files of at least this many bytes (plain files, not gzip) have their CBLOCKs inflated ahead by a worker
-   * thread while this one parses (see inflate-ahead.ts). Default: 4 MiB, and only when a core is free (several
-   * cores, a load average below their number); a number given here applies whatever the load; Infinity: never.
+   * thread while this one parses (see inflate-ahead.ts). Default: never (Infinity). Measured on the 2-core
+   * benchmark machine at load 1.2-1.5, interleaved fresh processes: hierarchical file 172-189 ms without the
+   * worker against 183-216 ms with it, flat 502-513 against 526-627 ms (the worker's start, its own heap's page
+   * faults and the hand-over cost more than inflating in this thread, now that the parser's element work is
+   * WebAssembly). Worth trying on a machine with idle cores and cheap page faults.
    */
   inflateAheadBytes?: number
 }
 
 /**
  * For tests: `enabled = false` reads every element through the general path (the fast element loop, see
- * OasisParser.fastElements, is checked against it: test/oasis-fast-path.test.ts).
+ * OasisParser.fastElements, and the WebAssembly decoder before it, are checked against it:
+ * test/oasis-fast-path.test.ts); `wasm = false` leaves out the WebAssembly decoder only. `wasmTook` counts the
+ * decoder's calls that took elements (a test's guard that it ran).
  */
-export const oasisFastPath = { enabled: true }
+export const oasisFastPath = { enabled: true, wasm: true, wasmTook: 0 }
+
+// the WebAssembly decoder's modal state words (decoder.as.ts, M_*)
+const M_LAYER = 0, M_DATATYPE = 1, M_X = 2, M_Y = 3, M_W = 4, M_H = 5, M_HW = 6, M_SX = 7, M_EX = 8, M_SX_SET = 9
+const M_EX_SET = 10, M_ABS = 11, M_POLY_N = 12, M_PATH_N = 13, M_POLY_AT = 14, M_PATH_AT = 15, M_STOP = 16
+const M_POLY_NEW = 17, M_PATH_NEW = 18
+/** Bytes copied into the decoder's window at a time (its size). */
+const MAX_CHUNK = 1 << 20
+
+/** A value the decoder holds as a 32-bit integer, else `unset` (then it does not use it, and it is kept here). */
+function i32Or(v: number, unset: number): number {
+  return Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX ? v : unset
+}
 
 /** Points per point list by default: a guard against corrupt counts, far above real polygons. */
 export const DEFAULT_OASIS_MAX_VERTICES = 1 << 24
 const DEFAULT_MAX_INFLATED = 2 ** 31 - 1
 const WINDOW_BYTES = 1 << 20
-/** A worker costs ~30 ms to start: worth it from a few MB of CBLOCKs on. */
-const INFLATE_AHEAD_BYTES = 4 << 20
-
-/**
- * A core is likely free for the worker: several cores and a load below their number. On a machine that is busy
- * anyway a second thread only competes with the parser (measured: 1.3-1.8 x slower at a load of 7 on 2 cores).
- */
-function coreFree(): boolean {
-  const cores = availableParallelism()
-  return cores > 1 && loadavg()[0]! < cores - 0.5
-}
 /** Largest layer / datatype number the layout model holds (16 bits, as in GDSII). */
 const MAX_LAYER = 65535
 
@@ -124,7 +130,7 @@ export function parseOasisFile(path: string, sink: OasisSink, opts: OasisReadOpt
       // no size: no worker, no skipping without reading
     }
     const input = new OasisInput(file, { window, refill, size })
-    if (size >= (opts.inflateAheadBytes ?? INFLATE_AHEAD_BYTES) && (opts.inflateAheadBytes !== undefined || coreFree())) {
+    if (opts.inflateAheadBytes !== undefined && size >= opts.inflateAheadBytes) {
       input.inflateAhead((at) => InflateAhead.start(path, at, opts.maxInflatedBytes ?? DEFAULT_MAX_INFLATED))
     }
     try {
@@ -210,6 +216,17 @@ class OasisParser implements OasisNames {
   private readonly maxInflated: number
   /** Elements through fastElements where they can be (see oasisFastPath). */
   private readonly fast = oasisFastPath.enabled
+  /** Elements through the WebAssembly decoder first, where the sink takes batches (see wasmElements). */
+  private readonly wasm: boolean
+  private decoder: ElementDecoder | null = null
+  private decoderState: Int32Array | null = null
+  /** What the decoder's window holds: the bytes buf[mirrorFrom, mirrorTo) of inp.generation mirrorGen. */
+  private mirrorGen = -1
+  private mirrorFrom = 0
+  private mirrorTo = 0
+  /** The versions of the modal point lists when they were last copied from the decoder (it holds them then). */
+  private polyVersion = -1
+  private pathVersion = -1
   private offsetFlag = 0
 
   // modal variables (reset at CELL and at name records, as KLayout does)
@@ -266,10 +283,30 @@ class OasisParser implements OasisNames {
   /** Handles merged into another one (CELLNAME linked a by-name and a by-number reference). */
   private readonly mergedInto: number[] = []
 
-  constructor(private readonly inp: OasisInput, private readonly sink: OasisSink, opts: OasisReadOptions) {
+  /** Where elements go: the caller's sink, or (with the decoder) a FlushingSink in front of it. */
+  private readonly sink: OasisSink
+  private readonly flushing: FlushingSink | null = null
+
+  constructor(private readonly inp: OasisInput, sink: OasisSink, opts: OasisReadOptions) {
     this.maxMembers = opts.maxArrayMembers ?? DEFAULT_MAX_ARRAY_MEMBERS
     this.maxPoints = opts.maxVertices ?? DEFAULT_OASIS_MAX_VERTICES
     this.maxInflated = opts.maxInflatedBytes ?? DEFAULT_MAX_INFLATED
+    this.wasm = this.fast && oasisFastPath.wasm && typeof sink.shapes === 'function'
+    this.sink = this.wasm ? (this.flushing = new FlushingSink(sink, () => this.flushDecoder(false))) : sink
+  }
+
+  /**
+   * Hands the decoder's pending elements to the sink: before an element of the JavaScript paths (file order per
+   * layer), when its tape is full, and at the end of a cell (`cellEnd`: then, when the batch holds all of the
+   * cell's shapes, it says so, and the builder keeps its arrays without a scratch copy).
+   */
+  private flushDecoder(cellEnd: boolean): void {
+    const dec = this.decoder
+    if (!dec || !dec.pending()) return
+    const f = this.flushing!
+    const complete = cellEnd && !f.shapesInCell
+    f.shapesInCell = true
+    f.target.shapes!(dec.flush(complete))
   }
 
   propName(id: number): string | undefined {
@@ -296,6 +333,15 @@ class OasisParser implements OasisNames {
   }
 
   parse(): void {
+    try {
+      this.parseRecords()
+    } finally {
+      this.decoder?.release()
+      this.decoder = null
+    }
+  }
+
+  private parseRecords(): void {
     const inp = this.inp
     inp.mark()
     inp.recLabel = 'magic'
@@ -565,7 +611,7 @@ class OasisParser implements OasisNames {
     for (;;) {
       const c = inp.peek()
       if (c < 0) break
-      if (c >= OR.RECTANGLE && c <= OR.PATH && this.fast && this.fastElements()) continue
+      if (c >= OR.RECTANGLE && c <= OR.PATH && this.fast && ((this.wasm && this.wasmElements()) || this.fastElements())) continue
       if (c > OR.CBLOCK || c === OR.XNAME || c === OR.XNAME_REF || (c >= OR.START && c <= OR.CELL_NAME)) break
       this.next()
       switch (c) {
@@ -622,7 +668,101 @@ class OasisParser implements OasisNames {
           break
       }
     }
+    if (this.decoder) this.flushDecoder(true)
     this.sink.endCell()
+  }
+
+  /**
+   * RECTANGLE, POLYGON and PATH records through the WebAssembly decoder (decoder.as.ts, decodeOasis): the same
+   * rules as fastElements, record for record, and the shapes handed to the sink per call in one batch (the
+   * element loop and the builder's per-element work were most of a first read in a fresh process, as they were
+   * for GDSII before its decoder). The bytes from inp.pos are copied into the decoder's window, a chunk at a
+   * time; the modal variables go in and come back. Returns whether it took any element; what it stops at is
+   * read by fastElements or the general path.
+   */
+  private wasmElements(): boolean {
+    const inp = this.inp
+    // coordinates it cannot hold: the JavaScript paths go on
+    if (i32Or(this.geomX, NaN) !== this.geomX || i32Or(this.geomY, NaN) !== this.geomY) return false
+    let dec = this.decoder
+    if (!dec) {
+      dec = this.decoder = ElementDecoder.acquire(MAX_CHUNK)
+      this.decoderState = dec.oasisState()
+      this.polyVersion = this.pathVersion = -1
+    }
+    const st = this.decoderState!
+    const pp = this.polygonPoints, qp = this.pathPoints
+    let any = false
+    for (;;) {
+      const avail = inp.end - inp.pos
+      if (avail < 48) break
+      // the window holds buf[mirrorFrom, mirrorTo) of generation mirrorGen: copied once, read by several calls
+      if (this.mirrorGen !== inp.generation || inp.pos < this.mirrorFrom || inp.pos >= this.mirrorTo) {
+        const len = Math.min(avail, MAX_CHUNK)
+        dec.window.set(inp.buf.subarray(inp.pos, inp.pos + len))
+        this.mirrorGen = inp.generation
+        this.mirrorFrom = inp.pos
+        this.mirrorTo = inp.pos + len
+      }
+      const off = inp.pos - this.mirrorFrom, lim = this.mirrorTo - this.mirrorFrom
+      const layer = this.layer <= 65535 ? this.layer : UNSET
+      const datatype = this.datatype <= 65535 ? this.datatype : UNSET
+      const w = i32Or(this.geomW, UNSET), h = i32Or(this.geomH, UNSET), hw = i32Or(this.halfWidth, UNSET)
+      const sx = i32Or(this.startExt, NaN), ex = i32Or(this.endExt, NaN)
+      st[M_LAYER] = layer
+      st[M_DATATYPE] = datatype
+      st[M_X] = this.geomX
+      st[M_Y] = this.geomY
+      st[M_W] = w
+      st[M_H] = h
+      st[M_HW] = hw
+      st[M_SX] = Number.isNaN(sx) ? 0 : sx
+      st[M_EX] = Number.isNaN(ex) ? 0 : ex
+      st[M_SX_SET] = Number.isNaN(sx) ? 0 : 1
+      st[M_EX_SET] = Number.isNaN(ex) ? 0 : 1
+      st[M_ABS] = this.xyAbsolute ? 1 : 0
+      // the decoder's modal point lists are the modal ones while nothing here has read another since
+      st[M_POLY_N] = pp.version === this.polyVersion ? pp.n : -1
+      st[M_PATH_N] = qp.version === this.pathVersion ? qp.n : -1
+      const used = dec.decodeOasis(off, lim, this.maxPoints) - off
+      const stop = st[M_STOP]!
+      if (used > 0) {
+        any = true
+        oasisFastPath.wasmTook++
+        inp.pos += used
+        // the modal variables the decoder changed (a value it could not hold stays as it was here)
+        if (st[M_LAYER] !== layer) this.layer = st[M_LAYER]!
+        if (st[M_DATATYPE] !== datatype) this.datatype = st[M_DATATYPE]!
+        this.geomX = st[M_X]!
+        this.geomY = st[M_Y]!
+        if (st[M_W] !== w) this.geomW = st[M_W]!
+        if (st[M_H] !== h) this.geomH = st[M_H]!
+        if (st[M_HW] !== hw) this.halfWidth = st[M_HW]!
+        if (st[M_SX_SET] && (Number.isNaN(sx) || st[M_SX] !== sx)) this.startExt = st[M_SX]!
+        if (st[M_EX_SET] && (Number.isNaN(ex) || st[M_EX] !== ex)) this.endExt = st[M_EX]!
+        if (st[M_POLY_NEW]) {
+          pp.setFrom(dec.points(st[M_POLY_AT]!, st[M_POLY_N]!), st[M_POLY_N]!)
+          this.polyVersion = pp.version
+        }
+        if (st[M_PATH_NEW]) {
+          qp.setFrom(dec.points(st[M_PATH_AT]!, st[M_PATH_N]!), st[M_PATH_N]!)
+          this.pathVersion = qp.version
+        }
+      }
+      if (stop === 2) {
+        // the tape (or the decoder's layer table) is full: handed over, go on
+        this.flushDecoder(false)
+        continue
+      }
+      if (stop === 1 && this.mirrorTo < inp.end) {
+        // it ran out of the bytes copied, and buf has more: copy again from here (unless that was done already)
+        if (used === 0 && off === 0 && lim === Math.min(avail, MAX_CHUNK)) break
+        this.mirrorGen = -1
+        continue
+      }
+      break
+    }
+    return any
   }
 
   /**
@@ -1334,5 +1474,70 @@ class OasisParser implements OasisNames {
     this.readGeomXY(info)
     this.repetition(info & 0x04)
     this.elementProperties()
+  }
+}
+
+/**
+ * The parser's sink while the WebAssembly decoder runs: elements of the JavaScript paths first hand over what the
+ * decoder holds (shapes stay in file order per layer); and it notes whether the current cell got shapes other than
+ * in one final batch.
+ */
+class FlushingSink implements OasisSink {
+  /** True once the current cell got a shape from the JavaScript paths or a batch before its end. */
+  shapesInCell = false
+
+  constructor(readonly target: OasisSink, private readonly flush: () => void) {}
+
+  private before(): void {
+    this.flush()
+    this.shapesInCell = true
+  }
+
+  start(info: Parameters<OasisSink['start']>[0]): void {
+    this.target.start(info)
+  }
+  cell(handle: number, name: string | null, offset: number): void {
+    this.target.cell(handle, name, offset)
+  }
+  nameCell(handle: number, name: string): void {
+    this.target.nameCell(handle, name)
+  }
+  mergeCells(from: number, into: number): void {
+    this.target.mergeCells(from, into)
+  }
+  beginCell(handle: number, offset: number): void {
+    this.shapesInCell = false
+    this.target.beginCell(handle, offset)
+  }
+  endCell(): void {
+    this.target.endCell()
+  }
+  shapes(batch: Parameters<NonNullable<OasisSink['shapes']>>[0]): void {
+    this.target.shapes!(batch)
+  }
+  box(...a: Parameters<OasisSink['box']>): void {
+    this.before()
+    this.target.box(...a)
+  }
+  polygon(...a: Parameters<OasisSink['polygon']>): void {
+    this.before()
+    this.target.polygon(...a)
+  }
+  path(...a: Parameters<OasisSink['path']>): void {
+    this.before()
+    this.target.path(...a)
+  }
+  circle(...a: Parameters<OasisSink['circle']>): void {
+    this.before()
+    this.target.circle(...a)
+  }
+  text(...a: Parameters<OasisSink['text']>): void {
+    this.target.text(...a)
+  }
+  placement(...a: Parameters<OasisSink['placement']>): void {
+    this.target.placement(...a)
+  }
+  endFile(names: OasisNames): void {
+    this.target.endFile(names)
   }
 }

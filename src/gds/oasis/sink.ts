@@ -1,3 +1,5 @@
+import type { GdsShapeBatch } from '../sink.js'
+
 /**
  * What the OASIS parser reports, element by element. Like the GDSII reader's GdsSink, it knows nothing of the
  * layout model: src/layout/oasisio.ts implements it.
@@ -59,6 +61,14 @@ export interface OasisSink {
   /** A CELL record: the cell's elements follow until endCell. `offset`: the record's file offset. */
   beginCell(handle: number, offset: number): void
   endCell(): void
+  /**
+   * Optional: plain RECTANGLE, POLYGON and PATH records in bulk (the parser's WebAssembly decoder), grouped by
+   * layer/datatype, in file order within each group and after every element reported before: rectangles as
+   * boxes, polygons normalised (no closing point, no repeated or in-line points; a ring left with fewer than 3
+   * points as a box when axis-parallel), paths with their GDSII width and type (see GdsShapeBatch). A sink
+   * without it gets every element one by one.
+   */
+  shapes?(batch: GdsShapeBatch): void
   /** RECTANGLE: a box from (l, b) to (r, t). */
   box(layer: number, datatype: number, l: number, b: number, r: number, t: number, props: OasisProperty[] | null): void
   /** POLYGON, TRAPEZOID, CTRAPEZOID: n points xy[0..2n) displaced by (dx, dy) (xy[0], xy[1] are 0, 0). */

@@ -59,6 +59,8 @@ const S_PARAM_CURSOR: u32 = 9
 /** The most bytes one element adds to the tape: a path of 8191 points (one XY record) and its 6 words. */
 const MAX_ELEMENT_BYTES: u32 = 8 * 8191 + 96
 
+let oStateAddr: usize = 0
+let listBase: usize = 0 // four OASIS point lists of LIST_BYTES (no heap allocation: the window starts at __heap_base)
 let windowAddr: usize = 0
 let tableAddr: usize = 0
 let statAddr: usize = 0
@@ -114,7 +116,11 @@ export function init(windowBytes: u32, tapeBytes: u32): usize {
   const tapeCap = <usize>tapeBytes + MAX_ELEMENT_BYTES
   outAddr = tapeAddr + tapeCap
   // the batch holds what the tape holds, plus a header and at most two words per group more
-  const need = outAddr + tapeCap + ((<usize>MAX_GROUPS * (GROUP_WORDS + 2)) << 2)
+  const batchEnd = outAddr + tapeCap + ((<usize>MAX_GROUPS * (GROUP_WORDS + 2)) << 2)
+  // then the OASIS decoder's modal state and point lists (two of each kind: the committed one, and the one being read)
+  oStateAddr = (batchEnd + 15) & ~(<usize>15)
+  listBase = oStateAddr + 256
+  const need = oStateAddr + 256 + 4 * LIST_BYTES
   const have = <usize>memory.size() << 16
   if (need > have && memory.grow(<i32>((need - have + 0xffff) >> 16)) < 0) return 0
   memory.fill(tableAddr, 0, SLOTS * 8)
@@ -475,4 +481,456 @@ export function flushedWords(): u32 {
 /** The batch header's words per group, for the JavaScript side to check its layout against. */
 export function groupWords(): u32 {
   return GROUP_WORDS
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// OASIS elements: RECTANGLE, POLYGON and PATH records as ../oasis/reader.ts's fastElements reads them (the same
+// rules, record for record: every field there and of at most 4 bytes, no repetition, no property after the
+// element, point lists of type 0, 1 or 4 of at most OASIS_MAX_POINTS points, coordinates within 32 bits), put
+// on the tape as layout/oasisio.ts's builder stores them: a rectangle as a box, a polygon normalised but kept a
+// polygon (only a ring left with fewer than 3 points may become a box), a path with its GDSII width and type.
+// Anything else stops it; the reader's JavaScript takes that record and reports what is wrong with it.
+
+const O_RECTANGLE: u32 = 20
+const O_POLYGON: u32 = 21
+const O_PATH: u32 = 22
+const O_PAD: u32 = 0
+const O_PROPERTY: u32 = 28
+const O_PROPERTY_REPEAT: u32 = 29
+const O_CBLOCK: u32 = 34
+const O_MAX_LAYER: i32 = 65535
+/** Most points of a point list taken here (the implicit first point, and a polygon's implied last, included). */
+const OASIS_MAX_POINTS: u32 = 8191
+const LIST_BYTES: usize = <usize>OASIS_MAX_POINTS * 8 + 64
+const I32_MIN: i64 = -2147483648
+const I32_MAX: i64 = 2147483647
+
+// modal state, i32 words at oStateAddr: the reader writes it before decodeOasis and reads it back after
+const M_LAYER: u32 = 0 // -1: not set
+const M_DATATYPE: u32 = 1
+const M_X: u32 = 2
+const M_Y: u32 = 3
+const M_W: u32 = 4 // -1: not set
+const M_H: u32 = 5
+const M_HW: u32 = 6 // -1: not set
+const M_SX: u32 = 7
+const M_EX: u32 = 8
+const M_SX_SET: u32 = 9
+const M_EX_SET: u32 = 10
+const M_ABS: u32 = 11 // xy-absolute mode
+const M_POLY_N: u32 = 12 // points of the committed polygon point list (-1: the reader holds the modal list)
+const M_PATH_N: u32 = 13
+const M_POLY_AT: u32 = 14 // its address
+const M_PATH_AT: u32 = 15
+const M_STOP: u32 = 16 // why decodeOasis stopped: 0 a record it does not take, 1 the end of the bytes, 2 the tape is full
+const M_POLY_NEW: u32 = 17 // 1 when it took a polygon with a point list of its own (the modal list is at M_POLY_AT)
+const M_PATH_NEW: u32 = 18
+
+let polyCur: usize = 0 // committed lists and the ones being read (swapped on commit)
+let polyNext: usize = 0
+let pathCur: usize = 0
+let pathNext: usize = 0
+let vpos: usize = 0
+let listN: i32 = 0
+
+/** The address of the modal state words (see M_*), for the reader. */
+export function oasisState(): usize {
+  polyCur = listBase
+  polyNext = listBase + LIST_BYTES
+  pathCur = listBase + 2 * LIST_BYTES
+  pathNext = listBase + 3 * LIST_BYTES
+  return oStateAddr
+}
+
+/** An unsigned integer of at most 4 bytes at p (end in vpos), or -1 when longer. */
+@inline function ovu(p: usize): i32 {
+  let c = <u32>load<u8>(p)
+  if (c < 0x80) {
+    vpos = p + 1
+    return <i32>c
+  }
+  let v = c & 0x7f
+  c = <u32>load<u8>(p + 1)
+  if (c < 0x80) {
+    vpos = p + 2
+    return <i32>(v | (c << 7))
+  }
+  v |= (c & 0x7f) << 7
+  c = <u32>load<u8>(p + 2)
+  if (c < 0x80) {
+    vpos = p + 3
+    return <i32>(v | (c << 14))
+  }
+  v |= (c & 0x7f) << 14
+  c = <u32>load<u8>(p + 3)
+  if (c < 0x80) {
+    vpos = p + 4
+    return <i32>(v | (c << 21))
+  }
+  return -1
+}
+
+@inline function dirX(d: u32): i64 {
+  // octangular directions 0-7: east, north, west, south, NE, NW, SW, SE
+  return d == 0 || d == 4 || d == 7 ? 1 : d == 2 || d == 5 || d == 6 ? -1 : 0
+}
+@inline function dirY(d: u32): i64 {
+  return d == 1 || d == 4 || d == 5 ? 1 : d == 3 || d == 6 || d == 7 ? -1 : 0
+}
+
+/**
+ * A point list of type 0, 1 or 4 at q into `dst` (the implicit first point (0, 0) included; for a polygon of
+ * type 0 or 1, the implied last point): returns the position after it (count in listN), or 0 when this code
+ * does not take it (another type, a longer value, too many points, not all there, out of 32 bits).
+ */
+function readPoints(q: usize, end: usize, forPolygon: bool, dst: usize, maxPoints: u32): usize {
+  const type = <u32>load<u8>(q)
+  if (type != 0 && type != 1 && type != 4) return 0
+  const count = ovu(q + 1)
+  if (count <= 0) return 0
+  const total = <u32>count + 1 + (forPolygon && type <= 1 ? 1 : 0)
+  if (total > maxPoints || total > OASIS_MAX_POINTS) return 0
+  let p = vpos
+  if (<i64>(end - p) < 8 * <i64>count) return 0
+  store<i32>(dst, 0)
+  store<i32>(dst, 0, 4)
+  let x: i64 = 0, y: i64 = 0
+  let o = dst + 8
+  if (type == 4) {
+    for (let i: i32 = 0; i < count; i++) {
+      let u = ovu(p)
+      if (u < 0) return 0
+      p = vpos
+      if ((u & 1) == 0) {
+        // form 1: a magnitude and an octangular direction
+        const m = <i64>(<u32>u >>> 4), d = (<u32>u >>> 1) & 7
+        x += dirX(d) * m
+        y += dirY(d) * m
+      } else {
+        const m = <i64>(<u32>u >>> 2)
+        x += u & 2 ? -m : m
+        u = ovu(p)
+        if (u < 0) return 0
+        p = vpos
+        const n = <i64>(<u32>u >>> 1)
+        y += u & 1 ? -n : n
+      }
+      if (x < I32_MIN || x > I32_MAX || y < I32_MIN || y > I32_MAX) return 0
+      store<i32>(o, <i32>x)
+      store<i32>(o, <i32>y, 4)
+      o += 8
+    }
+  } else {
+    let h = type == 0
+    for (let i: i32 = 0; i < count; i++) {
+      const u = ovu(p)
+      if (u < 0) return 0
+      p = vpos
+      const m = <i64>(<u32>u >>> 1)
+      const d: i64 = u & 1 ? -m : m
+      if (h) x += d
+      else y += d
+      h = !h
+      if (x < I32_MIN || x > I32_MAX || y < I32_MIN || y > I32_MAX) return 0
+      store<i32>(o, <i32>x)
+      store<i32>(o, <i32>y, 4)
+      o += 8
+    }
+    if (forPolygon) {
+      // the implied last point: back to x = 0 (or y = 0) along the direction that comes next
+      store<i32>(o, h ? 0 : <i32>x)
+      store<i32>(o, h ? <i32>y : 0, 4)
+      o += 8
+    }
+  }
+  listN = <i32>((o - dst) >> 3)
+  return p
+}
+
+/** The box of the n points at a: whether every point displaced by (dx, dy) stays within 32 bits. */
+function fitsDisplaced(a: usize, n: i32, dx: i64, dy: i64): bool {
+  let l: i32 = 0, b: i32 = 0, r: i32 = 0, t: i32 = 0
+  for (let i: i32 = 0; i < n; i++) {
+    const px = load<i32>(a + (<usize>i << 3)), py = load<i32>(a + (<usize>i << 3), 4)
+    if (px < l) l = px
+    else if (px > r) r = px
+    if (py < b) b = py
+    else if (py > t) t = py
+  }
+  return <i64>l + dx >= I32_MIN && <i64>r + dx <= I32_MAX && <i64>b + dy >= I32_MIN && <i64>t + dy <= I32_MAX
+}
+
+/** An OASIS polygon: displaced, normalised as compressRing does; a ring of fewer than 3 points left may be a box. */
+function oasisPolygon(g: u32, a: usize, n: u32, dx: i32, dy: i32): void {
+  const w = tapePos
+  const d = w + 8
+  for (let i: usize = 0; i < (<usize>n << 3); i += 8) {
+    store<i32>(d + i, load<i32>(a + i) + dx)
+    store<i32>(d + i, load<i32>(a + i, 4) + dy, 4)
+  }
+  const cnt = compressRing(d, n)
+  if (cnt == 1 || cnt == 2) {
+    const x0 = word(d, 0), y0 = word(d, 1), x1 = word(d, 2 * cnt - 2), y1 = word(d, 2 * cnt - 1)
+    if (x0 == x1 || y0 == y1) {
+      putBox(g, min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+      return
+    }
+  }
+  store<u32>(w, KIND_POLY | (g << 2))
+  store<u32>(w, cnt, 4)
+  tapePos = d + (<usize>cnt << 3)
+  bump(g, S_POLYS, 1)
+  bump(g, S_POLY_COORD_INTS, <i32>(2 * cnt))
+}
+
+/** An OASIS path: displaced points, GDSII width (twice the half-width), type 0 (flush), 2 (half-width) or 4. */
+function oasisPath(g: u32, a: usize, n: u32, dx: i32, dy: i32, hw: i32, sx: i32, ex: i32): void {
+  const type: i32 = sx == 0 && ex == 0 ? 0 : sx == hw && ex == hw ? 2 : 4
+  const w = tapePos
+  store<u32>(w, KIND_PATH | (g << 2))
+  store<u32>(w, n, 4)
+  store<i32>(w, 2 * hw, 8)
+  store<i32>(w, type, 12)
+  store<i32>(w, type == 4 ? sx : 0, 16)
+  store<i32>(w, type == 4 ? ex : 0, 20)
+  const d = w + 24
+  for (let i: usize = 0; i < (<usize>n << 3); i += 8) {
+    store<i32>(d + i, load<i32>(a + i) + dx)
+    store<i32>(d + i, load<i32>(a + i, 4) + dy, 4)
+  }
+  tapePos = d + (<usize>n << 3)
+  bump(g, S_PATHS, 1)
+  bump(g, S_PATH_COORD_INTS, <i32>(2 * n))
+}
+
+/**
+ * Decodes consecutive RECTANGLE, POLYGON and PATH records from window offset p0 up to end0 onto the tape, with
+ * the modal state at oasisState() (read first, written back for every element taken). Returns the offset after
+ * the last element taken; M_STOP says why it stopped.
+ */
+export function decodeOasis(p0: u32, end0: u32, maxPoints: u32): u32 {
+  const st = oStateAddr
+  let p = windowAddr + p0
+  const end = windowAddr + end0
+  let layer = word(st, M_LAYER), datatype = word(st, M_DATATYPE)
+  let x = word(st, M_X), y = word(st, M_Y), w = word(st, M_W), h = word(st, M_H)
+  let hw = word(st, M_HW), sx = word(st, M_SX), ex = word(st, M_EX)
+  let sxSet = word(st, M_SX_SET) != 0, exSet = word(st, M_EX_SET) != 0
+  const abs = word(st, M_ABS) != 0
+  let polyN = word(st, M_POLY_N), pathN = word(st, M_PATH_N)
+  let stop: i32 = 0
+  let polyNew = false, pathNew = false
+  full = false
+  for (;;) {
+    if (tapePos >= tapeLimit) {
+      full = true
+      stop = 2
+      break
+    }
+    // room for every fixed field (at most 4 bytes each) and the next record's id
+    if (end - p < 48) {
+      stop = 1
+      break
+    }
+    const r = <u32>load<u8>(p)
+    if (r < O_RECTANGLE || r > O_PATH) break
+    let q = p + 1
+    const info = <u32>load<u8>(q++)
+    let nl = layer, nd = datatype
+    if (info & 0x01) {
+      const v = ovu(q)
+      if (v < 0 || v > O_MAX_LAYER) break
+      q = vpos
+      nl = v
+    }
+    if (info & 0x02) {
+      const v = ovu(q)
+      if (v < 0 || v > O_MAX_LAYER) break
+      q = vpos
+      nd = v
+    }
+    if (nl < 0 || nd < 0) break
+    let kind = 0
+    let nw = w, nh = h, nhw = hw, nsx = sx, nex = ex, nsxSet = sxSet, nexSet = exSet
+    let list: usize = 0, n: i32 = -1
+    let newList = false
+    if (r == O_RECTANGLE) {
+      if ((info & 0xa4) == 0xa0 || (info & 0x04) != 0) break
+      if (info & 0x40) {
+        const v = ovu(q)
+        if (v < 0) break
+        q = vpos
+        nw = v
+      }
+      if (info & 0x80) nh = nw
+      else if (info & 0x20) {
+        const v = ovu(q)
+        if (v < 0) break
+        q = vpos
+        nh = v
+      }
+      if (nw < 0 || nh < 0) break
+    } else if (r == O_POLYGON) {
+      if (info & 0xc4) break
+      if (info & 0x20) {
+        const e = readPoints(q, end, true, polyNext, maxPoints)
+        if (e == 0) {
+          stop = end - q < 8 * 8191 + 16 ? 1 : 0
+          break
+        }
+        q = e
+        if (end - q < 12) {
+          stop = 1
+          break
+        }
+        list = polyNext
+        n = listN
+        newList = true
+      } else {
+        if (polyN < 0) break
+        list = polyCur
+        n = polyN
+      }
+      kind = 1
+    } else {
+      if (info & 0x04) break
+      if (info & 0x40) {
+        const v = ovu(q)
+        if (v < 0) break
+        q = vpos
+        nhw = v
+      }
+      if (info & 0x80) {
+        const scheme = <u32>load<u8>(q++)
+        if (scheme > 15) break
+        const s = scheme >> 2, e = scheme & 3
+        if (s == 3 || e == 3) break
+        if ((s == 2 || e == 2) && nhw < 0) break
+        if (s != 0) {
+          nsx = s == 1 ? 0 : nhw
+          nsxSet = true
+        }
+        if (e != 0) {
+          nex = e == 1 ? 0 : nhw
+          nexSet = true
+        }
+      }
+      if (info & 0x20) {
+        const e = readPoints(q, end, false, pathNext, maxPoints)
+        if (e == 0) {
+          stop = end - q < 8 * 8191 + 16 ? 1 : 0
+          break
+        }
+        q = e
+        if (end - q < 12) {
+          stop = 1
+          break
+        }
+        list = pathNext
+        n = listN
+        newList = true
+      } else {
+        if (pathN < 0) break
+        list = pathCur
+        n = pathN
+      }
+      if (nhw < 0 || !nsxSet || !nexSet) break
+      kind = 2
+    }
+    let nx = x, ny = y
+    if (info & 0x10) {
+      const v = ovu(q)
+      if (v < 0) break
+      q = vpos
+      const m = <i64>(<u32>v >>> 1)
+      const d: i64 = v & 1 ? -m : m
+      const c: i64 = abs ? d : <i64>x + d
+      if (c < I32_MIN || c > I32_MAX) break
+      nx = <i32>c
+    }
+    if (info & 0x08) {
+      const v = ovu(q)
+      if (v < 0) break
+      q = vpos
+      const m = <i64>(<u32>v >>> 1)
+      const d: i64 = v & 1 ? -m : m
+      const c: i64 = abs ? d : <i64>y + d
+      if (c < I32_MIN || c > I32_MAX) break
+      ny = <i32>c
+    }
+    // a property (or a PAD or CBLOCK before one) may follow: the reader's JavaScript reads the element then
+    if (q >= end) {
+      stop = 1
+      break
+    }
+    const next = <u32>load<u8>(q)
+    if (next == O_PROPERTY || next == O_PROPERTY_REPEAT || next == O_PAD || next == O_CBLOCK) break
+    const g = groupOf(<u32>nl, <u32>nd)
+    if (g < 0) {
+      full = true
+      stop = 2
+      break
+    }
+    if (kind == 0) {
+      if (<i64>nx + <i64>nw > I32_MAX || <i64>ny + <i64>nh > I32_MAX) break
+      putBox(<u32>g, nx, ny, nx + nw, ny + nh)
+    } else if (kind == 1) {
+      // as KLayout: a polygon of fewer than 3 points is left out
+      if (n >= 3) {
+        if (!fitsDisplaced(list, n, nx, ny)) break
+        oasisPolygon(<u32>g, list, <u32>n, nx, ny)
+      }
+    } else if (n >= 2) {
+      if (!fitsDisplaced(list, n, nx, ny)) break
+      oasisPath(<u32>g, list, <u32>n, nx, ny, nhw, nsx, nex)
+    }
+    // the element is taken: its modal variables are the reader's now
+    layer = nl
+    datatype = nd
+    x = nx
+    y = ny
+    if (kind == 0) {
+      w = nw
+      h = nh
+    } else if (kind == 2) {
+      hw = nhw
+      sx = nsx
+      ex = nex
+      sxSet = nsxSet
+      exSet = nexSet
+    }
+    if (newList) {
+      if (kind == 1) {
+        polyNext = polyCur
+        polyCur = list
+        polyN = n
+        polyNew = true
+      } else {
+        pathNext = pathCur
+        pathCur = list
+        pathN = n
+        pathNew = true
+      }
+    }
+    p = q
+  }
+  setWord(st, M_LAYER, layer)
+  setWord(st, M_DATATYPE, datatype)
+  setWord(st, M_X, x)
+  setWord(st, M_Y, y)
+  setWord(st, M_W, w)
+  setWord(st, M_H, h)
+  setWord(st, M_HW, hw)
+  setWord(st, M_SX, sx)
+  setWord(st, M_EX, ex)
+  setWord(st, M_SX_SET, sxSet ? 1 : 0)
+  setWord(st, M_EX_SET, exSet ? 1 : 0)
+  setWord(st, M_POLY_N, polyN)
+  setWord(st, M_PATH_N, pathN)
+  setWord(st, M_POLY_AT, <i32>polyCur)
+  setWord(st, M_PATH_AT, <i32>pathCur)
+  setWord(st, M_STOP, stop)
+  setWord(st, M_POLY_NEW, polyNew ? 1 : 0)
+  setWord(st, M_PATH_NEW, pathNew ? 1 : 0)
+  return <u32>(p - windowAddr)
 }
