@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { deflateRawSync } from 'node:zlib'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { GdsError } from '../src/gds/errors.js'
@@ -241,6 +242,37 @@ describe('the fast element loop and the WebAssembly decoder read what the genera
     expect([...path.pathCoords.view()]).toEqual([3100, 600, 3400, 600, 3400, 900, 0, 0, 300, 0, 300, 300])
     expect([...path.pathParams.view()]).toEqual([20, 0, 0, 0, 20, 0, 0, 0])
     expect([...m.layers.get(layerKey(7, 0))!.boxes.view()]).toEqual([5, 5, 45, 35, 105, 5, 145, 35])
+  })
+
+  it('the last element of a CBLOCK: taken with the record after the CBLOCK in view (a property there is its own)', () => {
+    const file = (after: 'property' | 'rect'): Uint8Array => {
+      const o = new OasisBytes()
+      o.bytes(OASIS_MAGIC)
+      o.byte(1).str('1.0').real(0, 1000).u(0)
+      for (let i = 0; i < 12; i++) o.u(0)
+      o.byte(14).str('C')
+      const inner = new OasisBytes()
+      for (let i = 0; i < 30; i++) inner.byte(20).byte(0x7b).u(3).u(0).u(10 + i).u(20).s(100 * i).s(0)
+      const data = inner.view().slice()
+      const z = deflateRawSync(data)
+      o.byte(34).u(0).u(data.length).u(z.length).bytes(z)
+      if (after === 'property') o.byte(28).byte(0x25).str('S_GDS_PROPERTY').u(8).u(7).u(10).str('last one')
+      else o.byte(20).byte(0x10).s(5000)
+      const end = o.pos
+      o.byte(2).str('x'.repeat(252)).u(0)
+      expect(o.pos - end).toBe(256)
+      return o.view().slice()
+    }
+    for (const after of ['property', 'rect'] as const) {
+      const bytes = file(after)
+      const [fast, general] = readBoth(() => readOasis(bytes))
+      expect(fast, after).toEqual(general)
+      const s = readOasis(bytes).getCell('C')!.layers.get(layerKey(3, 0))!
+      expect(s.boxCount).toBe(after === 'rect' ? 31 : 30)
+      expect([...s.boxes.view().subarray(4 * 29, 4 * 30)]).toEqual([2900, 0, 2939, 20])
+      if (after === 'property') expect(s.extras).toEqual([{ kind: 0, index: 29, extras: { props: [{ attr: 7, value: 'last one' }] } }])
+      else expect(s.extras ?? null).toBe(null)
+    }
   })
 
   it('the WebAssembly decoder takes the elements of files KLayout writes (so the comparisons above compare it)', () => {

@@ -28,7 +28,7 @@ interface DecoderExports {
   flushedWords(): number
   groupWords(): number
   oasisState(): number
-  decodeOasis(pos: number, end: number, maxPoints: number): number
+  decodeOasis(pos: number, end: number, maxPoints: number, nextAfter: number): number
 }
 
 /** Bytes of decoded elements collected before they are handed over (a batch is about as big). */
@@ -87,9 +87,10 @@ export class ElementDecoder {
   /**
    * Decodes OASIS RECTANGLE, POLYGON and PATH records from window offset `pos` to `end` (see decodeOasis in
    * decoder.as.ts) with the modal state in oasisState(); returns the offset after the last one taken.
+   * `nextAfter`: the record id after `end` when known, else -1.
    */
-  decodeOasis(pos: number, end: number, maxPoints: number): number {
-    return this.ex.decodeOasis(pos, end, Math.max(0, Math.min(MAX_FAST_VERTICES, Math.floor(maxPoints))))
+  decodeOasis(pos: number, end: number, maxPoints: number, nextAfter: number): number {
+    return this.ex.decodeOasis(pos, end, Math.max(0, Math.min(MAX_FAST_VERTICES, Math.floor(maxPoints))), nextAfter)
   }
 
   /** `n` points (x, y pairs) at an address of the decoder's memory. */

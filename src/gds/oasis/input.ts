@@ -450,6 +450,14 @@ export class OasisInput {
   }
 
   /**
+   * The byte that follows buf's end when it is known without reading anything: in a CBLOCK's data, the file's
+   * next byte if the window holds it (the record after the CBLOCK); else -1.
+   */
+  byteAfterBuffer(): number {
+    return this.inCblock && this.winPos < this.winEnd ? this.win[this.winPos]! : -1
+  }
+
+  /**
    * The CBLOCK record's fields (after its id): compression type 0 (DEFLATE, RFC 1951), uncompressed and
    * compressed byte counts, then the compressed bytes; reading goes on in the inflated data, and back in the
    * file when that is used up.

@@ -724,7 +724,10 @@ class OasisParser implements OasisNames {
       // the decoder's modal point lists are the modal ones while nothing here has read another since
       st[M_POLY_N] = pp.version === this.polyVersion ? pp.n : -1
       st[M_PATH_N] = qp.version === this.pathVersion ? qp.n : -1
-      const used = dec.decodeOasis(off, lim, this.maxPoints) - off
+      // at the end of a CBLOCK's data the next record is the file's next byte: with it the decoder takes the
+      // CBLOCK's last elements too (else the JavaScript paths would, and the cell's shapes would not come whole)
+      const nextAfter = this.mirrorTo === inp.end ? inp.byteAfterBuffer() : -1
+      const used = dec.decodeOasis(off, lim, this.maxPoints, nextAfter) - off
       const stop = st[M_STOP]!
       if (used > 0) {
         any = true

@@ -591,7 +591,7 @@ function readPoints(q: usize, end: usize, forPolygon: bool, dst: usize, maxPoint
   const total = <u32>count + 1 + (forPolygon && type <= 1 ? 1 : 0)
   if (total > maxPoints || total > OASIS_MAX_POINTS) return 0
   let p = vpos
-  if (<i64>(end - p) < 8 * <i64>count) return 0
+  if (p > end || <i64>(end - p) < 8 * <i64>count) return 0
   store<i32>(dst, 0)
   store<i32>(dst, 0, 4)
   let x: i64 = 0, y: i64 = 0
@@ -706,9 +706,11 @@ function oasisPath(g: u32, a: usize, n: u32, dx: i32, dy: i32, hw: i32, sx: i32,
 /**
  * Decodes consecutive RECTANGLE, POLYGON and PATH records from window offset p0 up to end0 onto the tape, with
  * the modal state at oasisState() (read first, written back for every element taken). Returns the offset after
- * the last element taken; M_STOP says why it stopped.
+ * the last element taken; M_STOP says why it stopped. `nextAfter`: the record id that follows end0 when the
+ * reader knows it (the file's next byte after a CBLOCK's data), else -1; with it, the elements up to end0 are
+ * taken (the last one of each CBLOCK included), else only those at least 48 bytes before it.
  */
-export function decodeOasis(p0: u32, end0: u32, maxPoints: u32): u32 {
+export function decodeOasis(p0: u32, end0: u32, maxPoints: u32, nextAfter: i32): u32 {
   const st = oStateAddr
   let p = windowAddr + p0
   const end = windowAddr + end0
@@ -727,11 +729,14 @@ export function decodeOasis(p0: u32, end0: u32, maxPoints: u32): u32 {
       stop = 2
       break
     }
-    // room for every fixed field (at most 4 bytes each) and the next record's id
-    if (end - p < 48) {
+    // room for every fixed field (at most 4 bytes each) and the next record's id; nearer the end only when the
+    // record after the end is known (then every field is checked to end before it: the bytes past the end that
+    // are read are the window's own memory, never used)
+    if (p >= end || (end - p < 48 && nextAfter < 0)) {
       stop = 1
       break
     }
+    const tail = end - p < 48
     const r = <u32>load<u8>(p)
     if (r < O_RECTANGLE || r > O_PATH) break
     let q = p + 1
@@ -779,7 +784,7 @@ export function decodeOasis(p0: u32, end0: u32, maxPoints: u32): u32 {
           break
         }
         q = e
-        if (end - q < 12) {
+        if (end - q < 12 && !tail) {
           stop = 1
           break
         }
@@ -822,7 +827,7 @@ export function decodeOasis(p0: u32, end0: u32, maxPoints: u32): u32 {
           break
         }
         q = e
-        if (end - q < 12) {
+        if (end - q < 12 && !tail) {
           stop = 1
           break
         }
@@ -859,11 +864,11 @@ export function decodeOasis(p0: u32, end0: u32, maxPoints: u32): u32 {
       ny = <i32>c
     }
     // a property (or a PAD or CBLOCK before one) may follow: the reader's JavaScript reads the element then
-    if (q >= end) {
+    if (q > end || (q == end && nextAfter < 0)) {
       stop = 1
       break
     }
-    const next = <u32>load<u8>(q)
+    const next = q == end ? <u32>nextAfter : <u32>load<u8>(q)
     if (next == O_PROPERTY || next == O_PROPERTY_REPEAT || next == O_PAD || next == O_CBLOCK) break
     const g = groupOf(<u32>nl, <u32>nd)
     if (g < 0) {
