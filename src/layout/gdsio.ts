@@ -109,14 +109,8 @@ class LayoutBuilder implements GdsSink {
     if (this.skipping) return
     const w = batch.words
     if (batch.complete) {
-      // the structure's shapes in one batch, as most cells come: their arrays are copied out at once, and each
-      // layer's arrays are views of that copy (no scratch, no copy per array)
-      const first = batch.groups * ShapeBatch.GROUP_WORDS
-      const kept = this.slab.place(w, first, w.length - first)
-      const layers = this.cur!.layers
-      for (let g = 0, h = 0; g < batch.groups; g++, h += ShapeBatch.GROUP_WORDS) {
-        layers.set(layerKey(w[h + ShapeBatch.LAYER]!, w[h + ShapeBatch.DATATYPE]!), LayerShapes.fromBatch(kept, w, h, first))
-      }
+      // the cell's shapes in one batch, as most cells come
+      LayerShapes.keepWholeBatch(batch, this.slab, this.cur!.layers)
       return
     }
     for (let g = 0, h = 0; g < batch.groups; g++, h += ShapeBatch.GROUP_WORDS) {

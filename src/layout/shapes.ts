@@ -1,5 +1,6 @@
-import { ShapeBatch, type GdsElementExtras } from '../gds/sink.js'
+import { ShapeBatch, type GdsElementExtras, type GdsShapeBatch } from '../gds/sink.js'
 import { IntBuf, type IntSlab } from './intbuf.js'
+import { layerKey, type LayerKey } from './layers.js'
 import { compressRing, ringAsBox } from './polygon.js'
 
 export const ShapeKind = { Box: 0, Polygon: 1, Path: 2 } as const
@@ -158,6 +159,20 @@ export class LayerShapes {
       this.pathStarts.append(w, st + 1, st + 1 + paths, base)
       this.pathParams.append(w, pp, pp + 4 * paths)
       this.pathHullCache = null
+    }
+  }
+
+  /**
+   * A batch that holds all of a cell's shapes (GdsShapeBatch with complete set) into `layers`: its arrays are
+   * copied out at once into `slab`, and each layer's arrays are views of that copy (no scratch, no copy per
+   * array). The GDSII and OASIS builders both take whole cells this way.
+   */
+  static keepWholeBatch(batch: GdsShapeBatch, slab: IntSlab, layers: Map<LayerKey, LayerShapes>): void {
+    const w = batch.words
+    const first = batch.groups * ShapeBatch.GROUP_WORDS
+    const kept = slab.place(w, first, w.length - first)
+    for (let g = 0, h = 0; g < batch.groups; g++, h += ShapeBatch.GROUP_WORDS) {
+      layers.set(layerKey(w[h + ShapeBatch.LAYER]!, w[h + ShapeBatch.DATATYPE]!), LayerShapes.fromBatch(kept, w, h, first))
     }
   }
 

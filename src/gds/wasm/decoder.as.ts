@@ -502,6 +502,8 @@ const O_MAX_LAYER: i32 = 65535
 /** Most points of a point list taken here (the implicit first point, and a polygon's implied last, included). */
 const OASIS_MAX_POINTS: u32 = 8191
 const LIST_BYTES: usize = <usize>OASIS_MAX_POINTS * 8 + 64
+/** Most bytes a point list taken here can have (type, count, at most 8 bytes a point). */
+const MAX_LIST_BYTES: usize = <usize>OASIS_MAX_POINTS * 8 + 16
 const I32_MIN: i64 = -2147483648
 const I32_MAX: i64 = 2147483647
 
@@ -777,25 +779,6 @@ export function decodeOasis(p0: u32, end0: u32, maxPoints: u32, nextAfter: i32):
       if (nw < 0 || nh < 0) break
     } else if (r == O_POLYGON) {
       if (info & 0xc4) break
-      if (info & 0x20) {
-        const e = readPoints(q, end, true, polyNext, maxPoints)
-        if (e == 0) {
-          stop = end - q < 8 * 8191 + 16 ? 1 : 0
-          break
-        }
-        q = e
-        if (end - q < 12 && !tail) {
-          stop = 1
-          break
-        }
-        list = polyNext
-        n = listN
-        newList = true
-      } else {
-        if (polyN < 0) break
-        list = polyCur
-        n = polyN
-      }
       kind = 1
     } else {
       if (info & 0x04) break
@@ -820,10 +803,17 @@ export function decodeOasis(p0: u32, end0: u32, maxPoints: u32, nextAfter: i32):
           nexSet = true
         }
       }
+      kind = 2
+    }
+    if (kind != 0) {
+      // the point list: its own (read into the spare list), or the modal one
+      const poly = kind == 1
       if (info & 0x20) {
-        const e = readPoints(q, end, false, pathNext, maxPoints)
+        const spare = poly ? polyNext : pathNext
+        const e = readPoints(q, end, poly, spare, maxPoints)
         if (e == 0) {
-          stop = end - q < 8 * 8191 + 16 ? 1 : 0
+          // (a list that may only be cut by the end of the bytes: more of them may let it through)
+          stop = end - q < MAX_LIST_BYTES ? 1 : 0
           break
         }
         q = e
@@ -831,16 +821,15 @@ export function decodeOasis(p0: u32, end0: u32, maxPoints: u32, nextAfter: i32):
           stop = 1
           break
         }
-        list = pathNext
+        list = spare
         n = listN
         newList = true
       } else {
-        if (pathN < 0) break
-        list = pathCur
-        n = pathN
+        n = poly ? polyN : pathN
+        if (n < 0) break
+        list = poly ? polyCur : pathCur
       }
-      if (nhw < 0 || !nsxSet || !nexSet) break
-      kind = 2
+      if (!poly && (nhw < 0 || !nsxSet || !nexSet)) break
     }
     let nx = x, ny = y
     if (info & 0x10) {
