@@ -13,7 +13,7 @@
  * loadSession, building the chip through the factories, writing chip.gds, saveSession), cells built and restored,
  * and checks that the changed run rebuilt exactly the changed factory's cells and everything that used them
  * (from the dependencies the cold run recorded; per factory), and that the warm run built nothing (exit code 1
- * otherwise).
+ * otherwise). Also the floor every process pays before its first line: `node -e 0`, and node importing laytest.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
@@ -321,6 +321,18 @@ try {
     warms.push(await run())
   }
   const cold = median(colds), warm = median(warms)
+  // what any process pays before the script's first line: Node's start-up, and importing laytest (medians of 3)
+  const floor = async (args: string[]): Promise<number> => {
+    const t: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now()
+      await execa(process.execPath, args, { cwd: dir })
+      t.push(performance.now() - t0)
+    }
+    return t.sort((a, b) => a - b)[1]!
+  }
+  const nodeOnly = await floor(['-e', '0'])
+  const withImport = await floor(['--input-type=module', '-e', "await import('laytest')"])
   writeFileSync(join(dir, 'taper.mjs'), MODULES['taper.mjs']!.replace('const SAMPLES = 400', 'const SAMPLES = 401'))
   const changed = await run()
   const factoryCells = cold.cells.filter((c) => c.factory).length
@@ -343,6 +355,9 @@ try {
   const wallMedian = (rs: Run[]): number => [...rs].map((r) => r.wall).sort((a, b) => a - b)[rs.length >> 1]!
   console.log(`warm/cold, medians of ${ROUNDS}: ${(warm.ms / cold.ms).toFixed(3)} (script), ${(wallMedian(warms) / wallMedian(colds)).toFixed(3)} (process); ` +
     `warm output ${sameBytes ? 'byte-identical to' : 'DIFFERS from'} cold in every round; warm runs built ${warms.map((w) => w.built).join(', ')} cells`)
+  console.log(`process floor: node -e 0 ${f(nodeOnly)} s (${(nodeOnly / wallMedian(colds)).toFixed(3)} of cold), ` +
+    `node + import 'laytest' ${f(withImport)} s (${(withImport / wallMedian(colds)).toFixed(3)}): the warm process minus these is ` +
+    `${f(wallMedian(warms) - withImport)} s (${((wallMedian(warms) - withImport) / (wallMedian(colds) - withImport)).toFixed(3)} of cold minus these)`)
   console.log(`changed run: ${changed.built} rebuilt (${perFactory(cold.cells, rebuilt)}), expected ${expected.size}: taper's cells and every cell ` +
     `that used them (${perFactory(cold.cells, expected)}); ${same ? 'exactly those cells' : 'NOT the same cells — MISMATCH'}; ` +
     `output ${changed.gds.equals(cold.gds) ? 'identical to cold (the edit changed no geometry)' : 'changed'}`)

@@ -4,6 +4,7 @@ import {
   Layout, FrozenCellError, abbreviate, canonicalJson, connectTo, factoryCellName, layerKey, portOf, writeLayout,
   type Cell, type FactoryParams,
 } from '../src/index.js'
+import { rng, runs } from './helpers/seed.js'
 
 /*
  * Cell factories (src/layout/factory.ts): memoisation by canonical parameters, kfactory-style names, frozen cells,
@@ -75,6 +76,20 @@ describe('names: kfactory scheme, deterministic, collisions resolved', () => {
     expect(wg().name).toBe('wg_straight_W0p5_L10')
     // parameters not in the defaults come after them, sorted
     expect(wg({ zeta: 1, alpha: 2 } as FactoryParams).name).toBe('wg_straight_W0p5_L10_A2_Z1')
+  })
+
+  test('a value in a name: - as m, . as p, a run of separators as one _, other characters dropped (any characters, seeded)', () => {
+    // the definition, as regular expressions (the names code does it in one pass)
+    const label = (s: string): string => s.replace(/-/g, 'm').replace(/\./g, 'p').replace(/[\s,:;/\\|]+/g, '_').replace(/[^A-Za-z0-9_$]/g, '')
+    const chars = ['a', 'Z', '0', '9', '_', '$', '-', '.', ' ', '\t', '\n', ',', ':', ';', '/', '\\', '|', 'é', '\u00a0', '\u3000', '\u2028', '+', '(', '"', '😀']
+    const next = rng()
+    for (let n = 0; n < runs(3000); n++) {
+      let s = ''
+      for (let i = Math.floor(next() * 12); i > 0; i--) s += chars[Math.floor(next() * chars.length)]!
+      expect(factoryCellName('f', { v: s }), JSON.stringify(s)).toBe(`f_V${label(s)}`)
+    }
+    expect(factoryCellName('f', { v: 'a , b' })).toBe('f_Va_b')
+    expect(factoryCellName('f', { v: 1e21, w: -1e-7 })).toBe('f_V1e21_Wm1em7')
   })
 
   test('equal names of different parameters: the later one gets a hash of its parameters; an ad-hoc cell keeps its name', () => {

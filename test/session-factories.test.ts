@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -331,12 +332,12 @@ interface Pdk {
   builds: () => { leaf: number; block: number }
 }
 
-function pdk(name = 'PDK'): Pdk {
+function pdk(name = 'PDK', leafKey?: string): Pdk {
   const ly = new Layout({ name })
   const leaf = ly.factory('leaf', (c, { w }) => {
     c.addBox(1, 0, 0, w, w)
     c.addPort({ name: 'p', x: w, y: w / 2, angle: 0, width: w, layer: 1 })
-  }, { w: 100 })
+  }, { w: 100 }, leafKey === undefined ? {} : { key: leafKey })
   const block = ly.factory('block', (c, { n }) => {
     for (let i = 1; i <= n; i++) c.place(leaf({ w: 100 * i }), { x: 1000 * i })
   }, { n: 2 })
@@ -367,7 +368,7 @@ describe('sessions in one process', () => {
       ['truncated index', (d) => truncateSync(join(d, 'index.json'), 200), { leaf: 3, block: 2 }],
       ['missing index', (d) => rmSync(join(d, 'index.json')), { leaf: 3, block: 2 }],
       ['empty folder', (d) => { rmSync(d, { recursive: true }); mkdirSync(d) }, { leaf: 3, block: 2 }],
-      ['index of another format version', (d) => writeFileSync(join(d, 'index.json'), readFileSync(join(d, 'index.json'), 'utf8').replace('session v1', 'session v9')), { leaf: 3, block: 2 }],
+      ['index of another format version', (d) => writeFileSync(join(d, 'index.json'), readFileSync(join(d, 'index.json'), 'utf8').replace(/session v\d+/, 'session v9')), { leaf: 3, block: 2 }],
       ['stale lock of a dead process', (d) => { mkdirSync(join(d, '.lock')); writeFileSync(join(d, '.lock/owner'), `999999999 ${hostname()} 0`) }, { leaf: 0, block: 0 }],
     ]
     const packs = (d: string): string[] => readdirSync(d).filter((f) => f.endsWith('.ltsnap'))
@@ -497,6 +498,64 @@ describe('sessions in one process', () => {
     } finally {
       process.stderr.write = orig
     }
+  })
+
+  test('index.json v2: dependencies by position, or with the older cell key they were saved with; a v1 index is still read', () => {
+    const dir = tmp()
+    dirs.push(dir)
+    const fdir = join(dir, 'factories/PDK')
+    type Dep = number | [number, string] | [string, string, string, string]
+    type Entry = [string, string, string, number, string, Dep[], unknown[], number, string]
+    const body = (): { keys: string[]; packList: string[]; entries: Entry[] } & Record<string, unknown> => {
+      const text = readFileSync(join(fdir, 'index.json'), 'utf8')
+      expect(text.slice(0, text.indexOf(' ', 26))).toBe('laytest-factory-session v2')
+      return JSON.parse(text.slice(text.indexOf('\n') + 1)) as ReturnType<typeof body>
+    }
+    loadSession({ dir })
+    const p1 = pdk()
+    const ref = writeLayout((build(p1), p1.ly))
+    saveSession()
+    const b1 = body()
+    const named = (e: Entry): string => e[2]
+    const blocks = b1.entries.filter((e) => e[0] === 'block')
+    expect(blocks.map(named).sort()).toEqual(['block_N2', 'block_N3'])
+    // block_N3 used leaf w 100, 200, 300: three positions in the same index, each an entry of factory leaf
+    const n3 = blocks.find((e) => e[2] === 'block_N3')!
+    expect(n3[5].map((d) => (typeof d === 'number' ? named(b1.entries[d]!) : d))).toEqual(['leaf_W100', 'leaf_W200', 'leaf_W300'])
+
+    // a v1 index (objects, every dependency with its layout, factory, parameters and cell key) of the same session
+    const v1Entries = b1.entries.map((e) => ({
+      factory: e[0], params: e[1], name: e[2], key: b1.keys[e[3]], cellKey: e[4],
+      deps: e[5].map((d) => {
+        const t = b1.entries[(d as number)]!
+        return { layout: 'PDK', factory: t[0], params: t[1], cellKey: t[4] }
+      }),
+      ports: (e[6] as Array<[string, number, number, number, number, number, number]>).map((q) => ({ name: q[0], x: q[1], y: q[2], angle: q[3], width: q[4], layer: [q[5], q[6]] })),
+      pack: b1.packList[e[7]], cell: e[8],
+    }))
+    const v1 = JSON.stringify({ layout: 'PDK', dbu: b1.dbu, metersPerDbu: b1.metersPerDbu, factories: b1.factories, packs: b1.packs, entries: v1Entries })
+    writeFileSync(join(fdir, 'index.json'), `laytest-factory-session v1 ${createHash('sha256').update(v1).digest('hex')} ${Buffer.byteLength(v1)}\n${v1}\n`)
+    loadSession({ dir })
+    const p2 = pdk()
+    expect(same(writeLayout((build(p2), p2.ly)), ref)).toBe(true)
+    expect(p2.builds()).toEqual({ leaf: 0, block: 0 })
+    expect(p2.ly.cells.get('leaf_W300')!.port('p')).toEqual({ name: 'p', x: 300, y: 150, angle: 0, width: 300, layer: layerKey(1, 0) })
+
+    // leaf changes and only leaf cells are made: block's entries stay, naming the leaf cells they were built with
+    saveSession() // (nothing changed: the v1 index stays as it is)
+    loadSession({ dir })
+    const p3 = pdk('PDK', 'v2')
+    for (const w of [100, 200, 300]) p3.leaf({ w })
+    saveSession()
+    const b3 = body()
+    const n3now = b3.entries.find((e) => e[2] === 'block_N3')!
+    expect(n3now[5].map((d) => (Array.isArray(d) && d.length === 2 ? [named(b3.entries[d[0]]!), b3.entries[d[0]]![4] === d[1]] : d)))
+      .toEqual([['leaf_W100', false], ['leaf_W200', false], ['leaf_W300', false]])
+    loadSession({ dir })
+    const p4 = pdk('PDK', 'v2')
+    expect(same(writeLayout((build(p4), p4.ly)), ref)).toBe(true)
+    expect(p4.builds()).toEqual({ leaf: 0, block: 2 })
+    expect(sessionReport().cells.find((c) => c.cell === 'block_N3')!.reason).toMatch(/uses leaf_W100 \(factory leaf\), which changed/)
   })
 
   test('a factory of another layout used by a build is a dependency too; the whole-layout `layouts` option still works', () => {

@@ -23,7 +23,7 @@ import { defaultCacheDir, sha256 } from './store.js'
  *   (factory-keys.ts: its build function, its module and every local module that imports, transitively,
  *   packages by version, laytest's version) and the cell keys of every factory cell its build used are those
  *   it was saved with. Anything else is built again, and says why. `saveSession()` writes the factory cells.
- *   Files, per layout: <dir>/factories/<layout>/index.json and cells-<sha>.gds.gz packs (docs/session.md).
+ *   Files, per layout: <dir>/factories/<layout>/index.json and cells-<sha>.ltsnap packs (docs/session.md).
  * - Whole layouts (`saveSession({ layouts })`): <dir>/layouts/<layout name>/cells.gds.gz with an index of their
  *   content hashes; `loadSession()` returns them by name.
  */
@@ -65,7 +65,6 @@ export interface SessionReport {
 // ---------------------------------------------------------------------------------------------------------------
 // formats
 
-const INDEX_MAGIC = 'laytest-factory-session v1'
 const FACTORIES = 'factories'
 const RUNS = 'runs'
 const KEEP_RUNS = 20
@@ -130,28 +129,6 @@ interface SessionIndex {
   entries: EntryRecord[]
 }
 
-function encodeIndex(index: SessionIndex): string {
-  const body = JSON.stringify(index)
-  return `${INDEX_MAGIC} ${sha256(body)} ${Buffer.byteLength(body)}\n${body}\n`
-}
-
-/** The index, or why it cannot be used (then nothing of that layout is restored, and a save replaces it). */
-function decodeIndex(text: string): SessionIndex | string {
-  const nl = text.indexOf('\n')
-  const m = /^(.*) ([0-9a-f]{64}) (\d+)$/.exec(nl > 0 ? text.slice(0, nl) : '')
-  if (!m) return 'index.json has no laytest header'
-  if (m[1] !== INDEX_MAGIC) return `index.json is of another format (${m[1]!.slice(0, 40)})`
-  const body = text.slice(nl + 1).replace(/\n$/, '')
-  if (Buffer.byteLength(body) !== Number(m[3]) || sha256(body) !== m[2]) return 'index.json fails its checksum'
-  try {
-    const ix = JSON.parse(body) as SessionIndex
-    if (!ix || !Array.isArray(ix.entries) || typeof ix.factories !== 'object' || typeof ix.packs !== 'object') return 'index.json is incomplete'
-    return ix
-  } catch {
-    return 'index.json is not JSON'
-  }
-}
-
 const isStr = (v: unknown): v is string => typeof v === 'string'
 
 /** An entry as the index holds it (the index is checksummed; this guards against a format of another version). */
@@ -160,6 +137,120 @@ function validEntry(e: EntryRecord): boolean {
     isStr(e.cell) && /^E\d+$/.test(e.cell) && Array.isArray(e.ports) && Array.isArray(e.deps) &&
     e.deps.every((d) => d && isStr(d.layout) && isStr(d.factory) && isStr(d.params) && isStr(d.cellKey)) &&
     e.ports.every((p) => p && isStr(p.name) && Array.isArray(p.layer) && p.layer.length === 2)
+}
+
+/*
+ * index.json: a header line `laytest-factory-session v2 <sha256 of the body> <bytes>`, then the body, JSON. v2
+ * writes entries as arrays and a dependency that is an entry of the same index by its position (a warm run reads
+ * the index first thing, in a fresh process: v1's objects with a 64-hex key per dependency were 3x the bytes and
+ * most of the garbage collected while restoring). v1 is still read.
+ *
+ * v2 body: { layout, dbu, metersPerDbu, factories, packs, keys: [factory key], packList: [pack file],
+ *   entries: [[factory, params, name, key (keys index), cellKey, deps, ports, pack (packList index), cell]] }
+ * a dependency: i (entry i of this index, with its cell key) | [i, cellKey] | [layout, factory, params, cellKey];
+ * a port: [name, x, y, angle, width, layer, datatype].
+ */
+const INDEX_MAGIC = 'laytest-factory-session v2'
+const INDEX_MAGIC_V1 = 'laytest-factory-session v1'
+
+type DepV2 = number | [number, string] | [string, string, string, string]
+type PortV2 = [string, number, number, number, number, number, number]
+type EntryV2 = [string, string, string, number, string, DepV2[], PortV2[], number, string]
+
+interface IndexBodyV2 extends Omit<SessionIndex, 'entries'> {
+  keys: string[]
+  packList: string[]
+  entries: EntryV2[]
+}
+
+function encodeIndex(index: SessionIndex): string {
+  const keys: string[] = [], packList: string[] = []
+  const keyAt = new Map<string, number>(), packAt = new Map<string, number>()
+  const intern = (s: string, list: string[], at: Map<string, number>): number => {
+    let i = at.get(s)
+    if (i === undefined) at.set(s, (i = list.push(s) - 1))
+    return i
+  }
+  const position = new Map<string, number>()
+  index.entries.forEach((e, i) => position.set(entryId(e.factory, e.params), i))
+  const entries = index.entries.map((e): EntryV2 => {
+    const deps = e.deps.map((d): DepV2 => {
+      const i = d.layout === index.layout ? position.get(entryId(d.factory, d.params)) : undefined
+      if (i === undefined) return [d.layout, d.factory, d.params, d.cellKey]
+      return index.entries[i]!.cellKey === d.cellKey ? i : [i, d.cellKey]
+    })
+    const ports = e.ports.map((p): PortV2 => [p.name, p.x, p.y, p.angle, p.width, p.layer[0], p.layer[1]])
+    return [e.factory, e.params, e.name, intern(e.key, keys, keyAt), e.cellKey, deps, ports, intern(e.pack, packList, packAt), e.cell]
+  })
+  const v2: IndexBodyV2 = { layout: index.layout, dbu: index.dbu, metersPerDbu: index.metersPerDbu, factories: index.factories, packs: index.packs, keys, packList, entries }
+  const body = JSON.stringify(v2)
+  return `${INDEX_MAGIC} ${sha256(body)} ${Buffer.byteLength(body)}\n${body}\n`
+}
+
+/** The index, or why it cannot be used (then nothing of that layout is restored, and a save replaces it). */
+function decodeIndex(text: string): SessionIndex | string {
+  const nl = text.indexOf('\n')
+  const m = /^(.*) ([0-9a-f]{64}) (\d+)$/.exec(nl > 0 ? text.slice(0, nl) : '')
+  if (!m) return 'index.json has no laytest header'
+  if (m[1] !== INDEX_MAGIC && m[1] !== INDEX_MAGIC_V1) return `index.json is of another format (${m[1]!.slice(0, 40)})`
+  const body = text.slice(nl + 1).replace(/\n$/, '')
+  if (Buffer.byteLength(body) !== Number(m[3]) || sha256(body) !== m[2]) return 'index.json fails its checksum'
+  let ix: SessionIndex | IndexBodyV2
+  try {
+    ix = JSON.parse(body) as SessionIndex | IndexBodyV2
+  } catch {
+    return 'index.json is not JSON'
+  }
+  if (!ix || !Array.isArray(ix.entries) || !ix.factories || typeof ix.factories !== 'object' || !ix.packs || typeof ix.packs !== 'object' || !isStr(ix.layout)) {
+    return 'index.json is incomplete'
+  }
+  if (m[1] === INDEX_MAGIC_V1) {
+    const v1 = ix as SessionIndex
+    return { ...v1, entries: v1.entries.filter(validEntry) }
+  }
+  const v2 = ix as IndexBodyV2
+  if (!Array.isArray(v2.keys) || !Array.isArray(v2.packList)) return 'index.json is incomplete'
+  return { layout: v2.layout, dbu: v2.dbu, metersPerDbu: v2.metersPerDbu, factories: v2.factories, packs: v2.packs, entries: expandEntries(v2) }
+}
+
+/** The entries of a v2 body as records; one of another shape is left out (its cell is built). */
+function expandEntries(v2: IndexBodyV2): EntryRecord[] {
+  const raw = v2.entries
+  const out: Array<EntryRecord | null> = new Array<EntryRecord | null>(raw.length).fill(null)
+  // the entries themselves first: dependencies refer to them by position
+  for (let i = 0; i < raw.length; i++) {
+    const r = raw[i]
+    if (!Array.isArray(r) || r.length !== 9) continue
+    const key = v2.keys[r[3]], pack = v2.packList[r[7]]
+    if (!isStr(r[0]) || !isStr(r[1]) || !isStr(r[2]) || !isStr(key) || !isStr(r[4]) || !Array.isArray(r[5]) || !Array.isArray(r[6]) || !isStr(pack) ||
+      !isStr(r[8]) || !/^E\d+$/.test(r[8])) continue
+    out[i] = { factory: r[0], params: r[1], name: r[2], key, cellKey: r[4], deps: [], ports: [], pack, cell: r[8] }
+  }
+  const kept: EntryRecord[] = []
+  for (let i = 0; i < raw.length; i++) {
+    const e = out[i]
+    if (!e) continue
+    const deps = raw[i]![5], ports = raw[i]![6]
+    let ok = true
+    for (let j = 0; j < deps.length && ok; j++) {
+      const d = deps[j]!
+      const at = typeof d === 'number' ? d : Array.isArray(d) && d.length === 2 && typeof d[0] === 'number' ? d[0] : -1
+      if (at !== -1) {
+        const t = out[at]
+        const cellKey = typeof d === 'number' ? t?.cellKey : d[1]
+        if (t && isStr(cellKey)) e.deps.push({ layout: v2.layout, factory: t.factory, params: t.params, cellKey })
+        else ok = false
+      } else if (Array.isArray(d) && d.length === 4 && d.every(isStr)) e.deps.push({ layout: d[0], factory: d[1], params: d[2], cellKey: d[3] as string })
+      else ok = false
+    }
+    for (let j = 0; j < ports.length && ok; j++) {
+      const p = ports[j]
+      if (Array.isArray(p) && p.length === 7 && isStr(p[0])) e.ports.push({ name: p[0], x: p[1], y: p[2], angle: p[3], width: p[4], layer: [p[5], p[6]] })
+      else ok = false
+    }
+    if (ok) kept.push(e)
+  }
+  return kept
 }
 
 function folderName(name: string): string {
@@ -181,6 +272,8 @@ interface LoadedLayout {
   index: SessionIndex | null
   problem: string | null
   entries: Map<string, EntryRecord>
+  /** Packs decoded for this load, by file name (restore asks once per cell: no path joined each time). */
+  decoded: Map<string, DecodedPack>
 }
 
 interface Loaded {
@@ -267,11 +360,16 @@ export function cellKeyOf(cell: Cell): string | null {
 // restoring (the hooks the factories call)
 
 function loadPack(ll: LoadedLayout, name: string, fresh: boolean): DecodedPack | string {
+  const hit = fresh ? undefined : ll.decoded.get(name)
+  if (hit) return hit
   const rec = ll.index!.packs[name]
   if (!rec || !PACK_FILE.test(name)) return `pack ${name} is not in the index`
   const path = join(ll.dir, name)
   const known = packs.get(path)
-  if (known && known.sha === rec.sha256 && !fresh) return known
+  if (known && known.sha === rec.sha256 && !fresh) {
+    ll.decoded.set(name, known)
+    return known
+  }
   let bytes: Buffer
   try {
     bytes = readFileSync(path)
@@ -293,6 +391,7 @@ function loadPack(ll: LoadedLayout, name: string, fresh: boolean): DecodedPack |
   damagedPacks.delete(path)
   const p: DecodedPack = { sha: rec.sha256, cells: new Map(snapshot.cells.map((c) => [c.name, c])), taken: new Set() }
   packs.set(path, p)
+  ll.decoded.set(name, p)
   return p
 }
 
@@ -426,6 +525,9 @@ function restore(f: CellFactory<FactoryParams>, _params: Readonly<FactoryParams>
   layout.touch()
   for (let i = 0; i < src.instances.length; i++) cell.addInstance({ ...src.instances[i]!, cell: children[i]! })
   for (let i = 0; i < e.ports.length; i++) cell.addPort(portOfRecord(e.ports[i]!))
+  // the cell key cellKeyOf would compute (a hash per cell, most of a warm run's hashing): the same factory key,
+  // units and parameters, and its dependencies, in this order, are `live`, each with the cell key saved (checked above)
+  cellKeys.set(cell, e.cellKey)
   record({ layout: layout.name, factory: f.factoryName, cell: cell.name, outcome: 'restored' })
   return null
 }
@@ -523,12 +625,12 @@ export function loadSession(opts: LoadSessionOptions = {}): Map<string, Layout> 
     const ix = readIndexAt(dir)
     if (typeof ix === 'string') {
       // damaged: the layout's name is unknown; by its folder name (the plain name for plain names)
-      loaded.layouts.set(d, { dir, identity: null, index: null, problem: ix, entries: new Map() })
+      loaded.layouts.set(d, { dir, identity: null, index: null, problem: ix, entries: new Map(), decoded: new Map() })
       continue
     }
     const entries = new Map<string, EntryRecord>()
-    for (const e of ix.entries) if (validEntry(e)) entries.set(entryId(e.factory, e.params), e)
-    loaded.layouts.set(ix.layout, { dir, identity: identity === indexIdentity(dir) ? identity : null, index: ix, problem: null, entries })
+    for (const e of ix.entries) entries.set(entryId(e.factory, e.params), e)
+    loaded.layouts.set(ix.layout, { dir, identity: identity === indexIdentity(dir) ? identity : null, index: ix, problem: null, entries, decoded: new Map() })
   }
   active = loaded
   expectedKeys = new WeakMap()
@@ -678,7 +780,7 @@ function saveFactoryLayout(root: string, layout: Layout, cells: Cell[], written:
     if (base && (base.layout !== layout.name || base.dbu !== layout.dbu || base.metersPerDbu !== layout.metersPerDbu)) base = null
     const entries = new Map<string, EntryRecord>()
     let dirty = base === null
-    for (const e of base?.entries ?? []) if (validEntry(e)) entries.set(entryId(e.factory, e.params), e)
+    for (const e of base?.entries ?? []) entries.set(entryId(e.factory, e.params), e)
     // entries of factories this process has with another key can never be restored by this code: dropped
     for (const [id, e] of entries) {
       const f = layout.factories.get(e.factory)

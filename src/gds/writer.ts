@@ -300,11 +300,24 @@ export class GdsStreamWriter {
   }
 
   private strans(s: GdsStrans | null | undefined): void {
-    if (!s) return
-    if (!s.reflect && !s.absMag && !s.absAngle && s.mag === 1 && s.angle === 0) return
-    this.uint2(R.STRANS, (s.reflect ? 0x8000 : 0) | (s.absMag ? 0x0004 : 0) | (s.absAngle ? 0x0002 : 0))
-    if (s.mag !== 1) this.real8(R.MAG, s.mag)
-    if (s.angle !== 0) this.real8(R.ANGLE, s.angle)
+    if (s) this.stransOf(s.reflect, s.mag, s.angle, s.absMag, s.absAngle)
+  }
+
+  private stransOf(reflect: boolean, mag: number, angle: number, absMag: boolean, absAngle: boolean): void {
+    if (!reflect && !absMag && !absAngle && mag === 1 && angle === 0) return
+    this.uint2(R.STRANS, (reflect ? 0x8000 : 0) | (absMag ? 0x0004 : 0) | (absAngle ? 0x0002 : 0))
+    if (mag !== 1) this.real8(R.MAG, mag)
+    if (angle !== 0) this.real8(R.ANGLE, angle)
+  }
+
+  /** One XY record of one point. */
+  private point(x: number, y: number): void {
+    this.checkInt32(R.XY, x)
+    this.checkInt32(R.XY, y)
+    this.head(R.XY, DT.INT4, 8)
+    this.view.setInt32(this.pos, x)
+    this.view.setInt32(this.pos + 4, y)
+    this.pos += 8
   }
 
   text(
@@ -325,11 +338,17 @@ export class GdsStreamWriter {
   }
 
   sref(name: string, x: number, y: number, strans: GdsStrans | null, ex?: GdsElementExtras | null): void {
+    if (strans) this.srefAt(name, x, y, strans.reflect, strans.mag, strans.angle, strans.absMag, strans.absAngle, ex)
+    else this.srefAt(name, x, y, false, 1, 0, false, false, ex)
+  }
+
+  /** sref with the transformation's parts as arguments (no object per instance: a layout has thousands). */
+  srefAt(name: string, x: number, y: number, reflect: boolean, mag: number, angle: number, absMag: boolean, absAngle: boolean, ex?: GdsElementExtras | null): void {
     this.empty(R.SREF)
     this.extras(ex, 'head')
     this.ascii(R.SNAME, name)
-    this.strans(strans)
-    this.xy([x, y], 1)
+    this.stransOf(reflect, mag, angle, absMag, absAngle)
+    this.point(x, y)
     this.endElement(ex)
   }
 

@@ -292,7 +292,7 @@ const NO_EXTRAS: ReadonlyMap<number, GdsElementExtras> = new Map()
 
 function writeCell(w: GdsStreamWriter, cell: Cell): void {
   const keys = Array.from(cell.layers.keys())
-  if (keys.length > 1) keys.sort((a, b) => a - b)
+  sortNumbers(keys)
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k]!
     const s = cell.layers.get(key)!
@@ -315,23 +315,43 @@ function writeCell(w: GdsStreamWriter, cell: Cell): void {
       w.path(L, D, qc.subarray(a, e), (e - a) >> 1, qp[4 * i]!, qp[4 * i + 1]!, qp[4 * i + 2]!, qp[4 * i + 3]!, extra.get(ShapeKind.Path * 2 ** 32 + i))
     }
   }
-  for (const n of cell.nodes) w.node(layerOf(n.layer), datatypeOf(n.layer), n.coords, n.coords.length >> 1, n.extras)
-  for (const t of cell.texts) {
+  // indexed loops: this runs once per cell of a file, mostly before it is optimised (an iterator per loop)
+  for (let i = 0; i < cell.nodes.length; i++) {
+    const n = cell.nodes[i]!
+    w.node(layerOf(n.layer), datatypeOf(n.layer), n.coords, n.coords.length >> 1, n.extras)
+  }
+  for (let i = 0; i < cell.texts.length; i++) {
+    const t = cell.texts[i]!
     const p = t.placement
     const strans: GdsStrans | null = p || t.absMag || t.absAngle
       ? { reflect: p?.mirror ?? false, mag: p?.mag ?? 1, angle: p?.rotation ?? 0, absMag: !!t.absMag, absAngle: !!t.absAngle }
       : null
     w.text(layerOf(t.layer), datatypeOf(t.layer), t.x, t.y, t.text, t.presentation, strans, t.width, t.pathType, t.extras)
   }
-  for (const inst of cell.instances) {
+  for (let i = 0; i < cell.instances.length; i++) {
+    const inst = cell.instances[i]!
     const p = inst.placement
-    const strans: GdsStrans = { reflect: p.mirror, mag: p.mag, angle: p.rotation, absMag: !!inst.absMag, absAngle: !!inst.absAngle }
     if (inst.array) {
       const a = inst.array
+      const strans: GdsStrans = { reflect: p.mirror, mag: p.mag, angle: p.rotation, absMag: !!inst.absMag, absAngle: !!inst.absAngle }
       w.aref(inst.cell.name, a.cols, a.rows, [p.x, p.y, p.x + a.cols * a.colX, p.y + a.cols * a.colY, p.x + a.rows * a.rowX, p.y + a.rows * a.rowY], strans, inst.extras)
     } else {
-      w.sref(inst.cell.name, p.x, p.y, strans, inst.extras)
+      w.srefAt(inst.cell.name, p.x, p.y, p.mirror, p.mag, p.rotation, !!inst.absMag, !!inst.absAngle, inst.extras)
     }
+  }
+}
+
+/** Sorts numbers ascending in place (insertion sort: a cell has a few layers; Array#sort allocates per call). */
+function sortNumbers(a: number[]): void {
+  if (a.length > 32) {
+    a.sort((x, y) => x - y)
+    return
+  }
+  for (let i = 1; i < a.length; i++) {
+    const v = a[i]!
+    let j = i - 1
+    for (; j >= 0 && a[j]! > v; j--) a[j + 1] = a[j]!
+    a[j + 1] = v
   }
 }
 
