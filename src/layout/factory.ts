@@ -340,12 +340,14 @@ function freeName(layout: Layout, factory: string, params: Readonly<FactoryParam
 /** laytest's own code folder (src/, dist/ or a bench build's src/): frames in it are not the user's. */
 const LAYTEST_CODE = dirname(dirname(fileURLToPath(import.meta.url))) + sep
 
-/** The file of a V8 stack frame line, or null (eval, REPL, native, node internals). */
-function frameFile(line: string): string | null {
-  const m = /^\s*at (?:async )?(?:.*? \()?(.+?):\d+:\d+\)?\s*$/.exec(line)
-  if (!m) return null
-  let loc = m[1]!
-  if (loc.startsWith('async ')) loc = loc.slice(6)
+/**
+ * The file a call site runs, or null (eval, new Function, REPL, native, node internals). A file URL or an
+ * absolute path, as V8 has it: the file that actually ran, not where a source map points.
+ */
+function siteFile(site: NodeJS.CallSite): string | null {
+  if (site.isEval()) return null
+  const loc = site.getFileName()
+  if (!loc) return null
   if (loc.startsWith('file://')) {
     try {
       return fileURLToPath(loc)
@@ -354,6 +356,28 @@ function frameFile(line: string): string | null {
     }
   }
   return isAbsolute(loc) ? loc : null
+}
+
+/**
+ * The call sites of the caller's stack, unformatted. Formatted stack text is not used: source maps rewrite it
+ * (vitest does for every stack, Node with --enable-source-maps), and a frame of laytest's dist/ then reads as
+ * laytest's src/*.ts, which is not laytest's running code — taken for the user's module, the factory's key would
+ * miss the user's edits.
+ */
+function callSites(): NodeJS.CallSite[] {
+  const prepare = Error.prepareStackTrace
+  const limit = Error.stackTraceLimit
+  try {
+    Error.stackTraceLimit = 64
+    Error.prepareStackTrace = (_e, sites) => sites
+    const holder: { stack?: unknown } = {}
+    Error.captureStackTrace(holder, callSites)
+    const sites = holder.stack
+    return Array.isArray(sites) ? (sites as NodeJS.CallSite[]) : []
+  } finally {
+    Error.prepareStackTrace = prepare
+    Error.stackTraceLimit = limit
+  }
 }
 
 function isFile(p: string): boolean {
@@ -366,16 +390,11 @@ function isFile(p: string): boolean {
 
 /** The module that called into laytest, from the call stack: the first frame outside laytest's code. */
 function callerModule(): { module: string | null; problem: string | null } {
-  const limit = Error.stackTraceLimit
-  Error.stackTraceLimit = 64
-  const stack = new Error().stack ?? ''
-  Error.stackTraceLimit = limit
-  for (const line of stack.split('\n').slice(1)) {
-    if (!/^\s*at /.test(line)) continue
-    const file = frameFile(line)
+  for (const site of callSites()) {
+    const file = siteFile(site)
     if (file && file.startsWith(LAYTEST_CODE)) continue
     if (!file) {
-      const frame = line.trim().slice(3)
+      const frame = String(site)
       return { module: null, problem: `it is defined in code without a source file (${frame.length > 77 ? `${frame.slice(0, 76)}…` : frame}; eval, new Function or a REPL?)` }
     }
     if (!isFile(file)) return { module: null, problem: `its caller's file ${file} does not exist` }
