@@ -489,7 +489,7 @@ describe('sessions in one process', () => {
       expect(b.count()).toBe(2) // plain restored, the other two built
       expect(sessionReport().cells.filter((c) => c.outcome === 'built').map((c) => [c.cell, c.reason])).toEqual([
         ['adhoc', 'not in the session'],
-        ['anon', 'its module is unknown: option module: /nonexistent/pdk.mjs does not exist'],
+        ['anon', 'it has no key: cannot locate its source module (option module: /nonexistent/pdk.mjs does not exist)'],
       ])
       loadSession({ dir })
       const c = make(0.0005)

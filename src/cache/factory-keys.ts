@@ -1,8 +1,9 @@
-import { readFileSync, statSync } from 'node:fs'
+import { readFileSync, realpathSync } from 'node:fs'
 import { builtinModules } from 'node:module'
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { canonicalJson, type CellFactory, type FactoryParams } from '../layout/factory.js'
+import { packageOfFile, resolveLocal, resolveSpecifier, statIdentity, stripComments } from './module-resolution.js'
 import { LAYTEST_VERSION, sha256 } from './store.js'
 
 /*
@@ -11,9 +12,11 @@ import { LAYTEST_VERSION, sha256 } from './store.js'
  *   - the build function's source text (Function.prototype.toString) and the factory's defaults,
  *   - the content of the module that defined the factory and of every local module that module imports,
  *     transitively: static imports, re-exports, `import('literal')` and `require('literal')`, resolved the way
- *     Node and TypeScript toolchains resolve them (exact file; `./x.js` may be `./x.ts`; extensionless and folder
- *     index files for bundler-style projects),
- *   - packages (bare specifiers found in node_modules) by name and version from their package.json,
+ *     Node and TypeScript toolchains resolve them (module-resolution.ts: exact file; `./x.js` may be `./x.ts`;
+ *     extensionless and folder index files; tsconfig paths; package.json imports; self-reference; workspace
+ *     packages),
+ *   - installed packages by name and version from their package.json,
+ * An import that leads nowhere laytest can see leaves the factory without a key (never restored).
  *   - laytest's version.
  * The keys of the factories its cells used are added per cell (session.ts, cellKey), so a changed dependency
  * invalidates its dependants even when their modules do not import it.
@@ -35,7 +38,7 @@ export interface FactoryVersion {
   files: Record<string, string>
   /** Packages imported anywhere in the graph: name -> version ('?' when no package.json was found). */
   packages: Record<string, string>
-  /** Specifiers that resolved to nothing, as "file: specifier" (a file appearing there changes the key). */
+  /** Local specifiers that resolved to no file, as "file: specifier" (a file appearing there changes the key). */
   unresolved: string[]
   /** The factory's `key` option (canonical JSON), when it has one. */
   keyOption?: string
@@ -53,31 +56,12 @@ interface FileInfo {
   identity: string
   hash: string
   specifiers: string[]
+  /** Imports whose specifier is computed (`import(name)`), as the start of their text. */
+  computed: string[]
 }
 
 /** Per process, by path: content hash and import specifiers, reused while the file's stat is the same. */
 const files = new Map<string, FileInfo>()
-
-function statIdentity(p: string): string | null {
-  try {
-    const st = statSync(p, { bigint: true })
-    return st.isFile() ? `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}:${st.dev}` : null
-  } catch {
-    return null
-  }
-}
-
-function isFile(p: string): boolean {
-  return statIdentity(p) !== null
-}
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory()
-  } catch {
-    return false
-  }
-}
 
 function fileInfo(path: string): FileInfo | null {
   const identity = statIdentity(path)
@@ -90,40 +74,10 @@ function fileInfo(path: string): FileInfo | null {
   } catch {
     return null
   }
-  const info = { identity, hash: sha256(bytes), specifiers: SCANNED.test(path) ? importSpecifiers(bytes.toString('utf8')) : [] }
+  const scan = SCANNED.test(path) ? scanImports(bytes.toString('utf8')) : { specifiers: [], computed: [] }
+  const info = { identity, hash: sha256(bytes), ...scan }
   files.set(path, info)
   return info
-}
-
-/** Source text without comments (strings and template literals kept as they are). */
-function stripComments(src: string): string {
-  // the kept text in slices, not a character at a time (a warm session's process scans every local module once)
-  let out = ''
-  let from = 0
-  let i = 0
-  const n = src.length
-  while (i < n) {
-    const c = src.charCodeAt(i)
-    if (c === 47 && src.charCodeAt(i + 1) === 47) { // line comment: up to the newline
-      out += src.slice(from, i)
-      while (i < n && src.charCodeAt(i) !== 10) i++
-      from = i
-    } else if (c === 47 && src.charCodeAt(i + 1) === 42) { // block comment: one space
-      out += src.slice(from, i) + ' '
-      const end = src.indexOf('*/', i + 2)
-      i = end < 0 ? n : end + 2
-      from = i
-    } else if (c === 34 || c === 39 || c === 96) { // string or template literal: kept
-      let j = i + 1
-      while (j < n && src.charCodeAt(j) !== c) {
-        if (src.charCodeAt(j) === 92) j++
-        else if (c !== 96 && src.charCodeAt(j) === 10) break
-        j++
-      }
-      i = j + 1
-    } else i++
-  }
-  return out + src.slice(from, n)
 }
 
 /**
@@ -132,103 +86,75 @@ function stripComments(src: string): string {
  * text that only looks like an import (inside a string) adds a dependency too, which costs a rebuild at worst.
  */
 export function importSpecifiers(src: string): string[] {
+  return scanImports(src).specifiers
+}
+
+/** importSpecifiers, and the imports whose specifier is computed (their target cannot be known from the text). */
+export function scanImports(src: string): { specifiers: string[]; computed: string[] } {
   const code = stripComments(src)
+  // matched on a copy whose string contents are masked (same offsets): an import statement written inside a
+  // string or template literal (generated code, a test's fixture) is text, not an import of this module
+  const masked = maskStrings(code)
   const out = new Set<string>()
   const patterns = [
-    /\b(?:import|export)\b[^'"`;]*?\bfrom\s*(['"])([^'"\n]+)\1/g,
-    /\bimport\s*(['"])([^'"\n]+)\1/g,
-    /\bimport\s*\(\s*(['"])([^'"\n]+)\1\s*[,)]/g,
-    /\brequire\s*\(\s*(['"])([^'"\n]+)\1\s*\)/g,
+    /\b(?:import|export)\b[^'"`;]*?\bfrom\s*(['"])([^'"\n]+)\1/dg,
+    /\bimport\s*(['"])([^'"\n]+)\1/dg,
+    /\bimport\s*\(\s*(['"])([^'"\n]+)\1\s*[,)]/dg,
+    /\brequire\s*\(\s*(['"])([^'"\n]+)\1\s*\)/dg,
   ]
-  for (const re of patterns) for (const m of code.matchAll(re)) out.add(m[2]!)
-  return [...out]
-}
-
-const TS_FOR_JS: Record<string, string[]> = { '.js': ['.ts', '.tsx'], '.jsx': ['.tsx'], '.mjs': ['.mts'], '.cjs': ['.cts'] }
-const TRY_EXT = ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.jsx', '.json']
-
-/** The files a local specifier may load (Node's exact file, TypeScript's .ts for .js, extensionless, index). */
-function resolveLocal(spec: string, fromDir: string): string[] {
-  let base: string
-  try {
-    base = spec.startsWith('file:') ? fileURLToPath(spec) : resolve(fromDir, spec.replace(/[?#].*$/, ''))
-  } catch {
-    return []
-  }
-  const out: string[] = []
-  if (isFile(base)) out.push(base)
-  const ext = /\.[^./\\]+$/.exec(base)?.[0]?.toLowerCase() ?? ''
-  for (const alt of TS_FOR_JS[ext] ?? []) {
-    const p = base.slice(0, -ext.length) + alt
-    if (isFile(p)) out.push(p)
-  }
-  if (out.length) return out
-  for (const e of TRY_EXT) if (isFile(base + e)) return [base + e]
-  if (isDir(base)) for (const e of TRY_EXT) if (isFile(join(base, `index${e}`))) return [join(base, `index${e}`)]
-  return []
-}
-
-function packageName(spec: string): string {
-  const parts = spec.split('/')
-  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!
-}
-
-const packageVersions = new Map<string, string | null>()
-
-function readPackage(file: string): { name?: string; version?: string } | null {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string }
-  } catch {
-    return null
-  }
-}
-
-/** The version of package `name` as Node would find it from `fromDir` (node_modules upwards), or null. */
-function packageVersion(name: string, fromDir: string): string | null {
-  for (let d = fromDir; ; ) {
-    const pj = join(d, 'node_modules', name, 'package.json')
-    let v = packageVersions.get(pj)
-    if (v === undefined) {
-      v = isFile(pj) ? (readPackage(pj)?.version ?? '?') : null
-      packageVersions.set(pj, v)
+  for (const re of patterns) {
+    for (const m of masked.matchAll(re)) {
+      const at = m.indices?.[2]
+      if (at) out.add(code.slice(at[0], at[1]))
     }
-    if (v !== null) return v
-    const up = dirname(d)
-    if (up === d) return selfReference(name, fromDir)
-    d = up
   }
+  const computed: string[] = []
+  for (const m of masked.matchAll(/(?<![.\w$])(?:import|require)\s*\(\s*(?!['"\s])/g)) {
+    computed.push(code.slice(m.index, m.index + 40).split('\n')[0]!.trim())
+  }
+  return { specifiers: [...out], computed }
 }
 
-/** A package importing itself by name (Node's self-reference): the nearest package.json upwards of that name. */
-function selfReference(name: string, fromDir: string): string | null {
-  for (let d = fromDir; ; ) {
-    const pj = join(d, 'package.json')
-    if (isFile(pj)) {
-      const p = readPackage(pj)
-      return p?.name === name ? (p.version ?? '?') : null
+/**
+ * `code` (comments stripped) with the contents of its string literals replaced by `x` and its template literals
+ * (backticks included) by spaces, offsets unchanged.
+ */
+function maskStrings(code: string): string {
+  let out = ''
+  let from = 0
+  const n = code.length
+  for (let i = 0; i < n; ) {
+    const c = code.charCodeAt(i)
+    if (c !== 34 && c !== 39 && c !== 96) {
+      i++
+      continue
     }
-    const up = dirname(d)
-    if (up === d) return null
-    d = up
+    let j = i + 1
+    while (j < n && code.charCodeAt(j) !== c) {
+      if (code.charCodeAt(j) === 92) j++
+      else if (c !== 96 && code.charCodeAt(j) === 10) break
+      j++
+    }
+    const end = Math.min(j, n)
+    if (c === 96) {
+      out += code.slice(from, i) + ' '.repeat(Math.min(end + 1, n) - i)
+      from = Math.min(end + 1, n)
+    } else {
+      // the quotes stay (a specifier is a quoted string), the contents do not matter for the match
+      out += code.slice(from, i + 1) + code.slice(i + 1, end).replace(/[^\n]/g, 'x')
+      from = end
+    }
+    i = end + 1
   }
-}
-
-/** For a file inside node_modules: its package's name and version (from the nearest package.json with a name). */
-function packageOfFile(file: string): { name: string; version: string } | null {
-  if (!file.split(sep).includes('node_modules')) return null
-  for (let d = dirname(file); ; ) {
-    const pj = readPackage(join(d, 'package.json'))
-    if (pj?.name) return { name: pj.name, version: pj.version ?? '?' }
-    const up = dirname(d)
-    if (up === d || d.endsWith(`${sep}node_modules`)) return { name: relative(dirname(file), file), version: '?' }
-    d = up
-  }
+  return out + code.slice(from)
 }
 
 export interface ModuleGraph {
   files: Record<string, string>
   packages: Record<string, string>
   unresolved: string[]
+  /** Imports that lead nowhere laytest can see, as "file: specifier (why)": the graph is incomplete. */
+  unresolvable: string[]
 }
 
 function sorted<T>(o: Record<string, T>): Record<string, T> {
@@ -237,11 +163,23 @@ function sorted<T>(o: Record<string, T>): Record<string, T> {
   return out
 }
 
+/** laytest as a package: its name, version and folder (a link to it is laytest, by version, not the user's code). */
+const OWN_PACKAGE = (() => {
+  const dir = dirname(LAYTEST_CODE)
+  let real = dir
+  try {
+    real = realpathSync(dir)
+  } catch {
+    // as it is
+  }
+  return { name: 'laytest', version: LAYTEST_VERSION, dir: real }
+})()
+
 /** The import graph of a module: local files by content, packages by version (see the top of this file). */
 export function moduleGraph(entry: string): ModuleGraph {
   const root = dirname(entry)
   const rel = (p: string): string => relative(root, p).split(sep).join('/') || '.'
-  const graph: ModuleGraph = { files: {}, packages: {}, unresolved: [] }
+  const graph: ModuleGraph = { files: {}, packages: {}, unresolved: [], unresolvable: [] }
   const seen = new Set<string>()
   const stack = [resolve(entry)]
   while (stack.length) {
@@ -264,34 +202,45 @@ export function moduleGraph(entry: string): ModuleGraph {
     }
     graph.files[rel(file)] = info.hash
     const dir = dirname(file)
+    for (const c of info.computed) graph.unresolvable.push(`${rel(file)}: ${c} (a computed import: its target cannot be known)`)
     for (const spec of info.specifiers) {
       if (spec.startsWith('node:') || BUILTINS.has(spec) || BUILTINS.has(spec.split('/')[0]!)) continue
       if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('file:') || isAbsolute(spec)) {
+        // a local file that does not exist (yet): its appearing changes the key
         const targets = resolveLocal(spec, dir)
         if (!targets.length) graph.unresolved.push(`${rel(file)}: ${spec}`)
         for (const t of targets) stack.push(t)
         continue
       }
-      if (spec.startsWith('#') || /^[a-z][a-z0-9+.-]*:/i.test(spec)) {
-        graph.unresolved.push(`${rel(file)}: ${spec}`)
+      if (spec.startsWith('data:')) continue // the code is the specifier itself, which the file's hash covers
+      if (/^[a-z][a-z0-9+.-]*:/i.test(spec)) {
+        graph.unresolvable.push(`${rel(file)}: ${spec} (a URL scheme laytest cannot follow)`)
         continue
       }
-      const name = packageName(spec)
-      const v = packageVersion(name, dir)
-      if (v === null) graph.unresolved.push(`${rel(file)}: ${spec}`)
-      else graph.packages[name] = v
+      const r = resolveSpecifier(spec, dir, OWN_PACKAGE)
+      for (const t of r.files) stack.push(t)
+      for (const p of r.packages) graph.packages[p.name] = p.version
+      if (r.unresolvable) graph.unresolvable.push(`${rel(file)}: ${r.unresolvable}`)
     }
   }
   graph.files = sorted(graph.files)
   graph.packages = sorted(graph.packages)
   graph.unresolved = [...new Set(graph.unresolved)].sort()
+  graph.unresolvable = [...new Set(graph.unresolvable)].sort()
   return graph
 }
 
-/** A factory's key, or why it has none (its module is unknown). Computed when the factory is first called. */
+/**
+ * A factory's key, or why it has none: its module is unknown, or it imports what laytest cannot follow (then an
+ * edit there would go unseen: the factory is never restored). Computed when the factory is first called.
+ */
 export function factoryKey(f: CellFactory<FactoryParams>): FactoryKey {
-  if (!f.module) return { key: null, version: null, problem: f.moduleProblem ?? 'its module is unknown' }
+  if (!f.module) return { key: null, version: null, problem: `cannot locate its source module (${f.moduleProblem ?? 'its module is unknown'})` }
   const g = moduleGraph(f.module)
+  if (g.unresolvable.length) {
+    const n = g.unresolvable.length
+    return { key: null, version: null, problem: `its module imports what laytest cannot resolve to files or packages, so edits there would go unseen: ${g.unresolvable.slice(0, 3).join('; ')}${n > 3 ? ` and ${n - 3} more` : ''}` }
+  }
   const version: FactoryVersion = {
     factory: f.factoryName,
     module: f.module,

@@ -312,8 +312,8 @@ function warnUnlocated(f: CellFactory<FactoryParams>, k: FactoryKey): void {
   if (k.key !== null || warned.has(f)) return
   warned.add(f)
   process.stderr.write(
-    `laytest: factory ${f.factoryName} (layout ${f.layout.name}): cannot locate its source module (${k.problem}); ` +
-    'its cells are built every run, never restored from the session. Pass { module: import.meta.url } as the 4th argument of layout.factory.\n',
+    `laytest: factory ${f.factoryName} (layout ${f.layout.name}): ${k.problem}; its cells are built every run, never restored from the session. ` +
+    (f.module ? 'Import local code by a path, a tsconfig path, a package.json import (#x) or a workspace package.\n' : 'Pass { module: import.meta.url } as the 4th argument of layout.factory.\n'),
   )
 }
 
@@ -337,7 +337,7 @@ export function cellKeyOf(cell: Cell): string | null {
   if (!info) why = `${cell.name} was not made by a factory`
   else {
     const fk = keyOf(info.factory)
-    if (fk.key === null) why = `the module of factory ${info.factory.factoryName} is unknown (${fk.problem})`
+    if (fk.key === null) why = `factory ${info.factory.factoryName} has no key: ${fk.problem}`
     const plain = cell.instances.find((i) => !i.cell.factoryInfo)
     if (!why && plain) why = `it places ${plain.cell.name}, which no factory made`
     const deps: Array<[string, string, string, string]> = []
@@ -465,7 +465,7 @@ function restore(f: CellFactory<FactoryParams>, _params: Readonly<FactoryParams>
   const fk = keyOf(f)
   if (fk.key === null) {
     warnUnlocated(f, fk)
-    return `its module is unknown: ${fk.problem}`
+    return `it has no key: ${fk.problem}`
   }
   const layout = f.layout
   const ll = active.layouts.get(layout.name)
