@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { Layout, loadSession, saveSession, sessionReport } from '../src/index.js'
-import { factoryKey, importSpecifiers, moduleGraph } from '../src/cache/factory-keys.js'
+import { explainChange, factoryKey, importSpecifiers, keyOfVersion, moduleGraph } from '../src/cache/factory-keys.js'
 import { ROOT } from './helpers/corpus.js'
 
 /*
@@ -144,5 +144,14 @@ describe('what a factory key covers', () => {
     expect(ok.key).not.toBeNull()
     writeFileSync(join(dir, 'not-there.js'), 'export const gone = 1\n')
     expect(keyOf(join(dir, 'ok.js')).key).not.toBe(ok.key)
+  })
+
+  test('the JavaScript engine is part of the key: another Node rebuilds, and says so', () => {
+    const dir = tree({ 'pdk.js': 'export const x = 1\n' })
+    const k = keyOf(join(dir, 'pdk.js'))
+    expect(k.version!.engine).toBe(process.versions.v8)
+    const other = { ...k.version!, engine: '10.2.154.26-node.36' }
+    expect(keyOfVersion(other)).not.toBe(k.key)
+    expect(explainChange(other, k.version!)).toBe(`the JavaScript engine changed (V8 10.2.154.26-node.36 -> ${process.versions.v8}: another Node)`)
   })
 })

@@ -17,12 +17,15 @@ import { LAYTEST_VERSION, sha256 } from './store.js'
  *     packages),
  *   - installed packages by name and version from their package.json,
  * An import that leads nowhere laytest can see leaves the factory without a key (never restored).
- *   - laytest's version.
+ *   - laytest's version and the JavaScript engine's (V8, whose Math functions may round differently).
  * The keys of the factories its cells used are added per cell (session.ts, cellKey), so a changed dependency
  * invalidates its dependants even when their modules do not import it.
  */
 
-export const FACTORY_KEY_VERSION = 1
+export const FACTORY_KEY_VERSION = 2
+
+/** Node's JavaScript engine (see FactoryVersion.engine). */
+const ENGINE = process.versions.v8
 
 /** What a factory's key was computed from; stored in the session so that a changed key can be explained. */
 export interface FactoryVersion {
@@ -34,6 +37,11 @@ export interface FactoryVersion {
   /** The defaults as canonical JSON. */
   defaults: string
   laytest: string
+  /**
+   * The JavaScript engine's version (V8): Math.sin and friends may round differently in another, and a cell
+   * built there could differ from the saved one in a last digit, i.e. by a dbu. Absent in keys of key version 1.
+   */
+  engine?: string
   /** Files of the import graph: path relative to the module's folder ('/' separated) -> SHA-256 of the content. */
   files: Record<string, string>
   /** Packages imported anywhere in the graph: name -> version ('?' when no package.json was found). */
@@ -247,6 +255,7 @@ export function factoryKey(f: CellFactory<FactoryParams>): FactoryKey {
     build: sha256(String(f.build)),
     defaults: canonicalJson(f.defaults),
     laytest: LAYTEST_VERSION,
+    engine: ENGINE,
     files: g.files,
     packages: g.packages,
     unresolved: g.unresolved,
@@ -256,7 +265,7 @@ export function factoryKey(f: CellFactory<FactoryParams>): FactoryKey {
 }
 
 export function keyOfVersion(v: FactoryVersion): string {
-  const parts: unknown[] = ['laytest-factory', FACTORY_KEY_VERSION, v.factory, v.build, v.defaults, v.laytest, v.files, v.packages, v.unresolved]
+  const parts: unknown[] = ['laytest-factory', FACTORY_KEY_VERSION, v.factory, v.build, v.defaults, v.laytest, v.engine ?? null, v.files, v.packages, v.unresolved]
   // (without a key option, the keys of earlier sessions stay valid)
   if (v.keyOption !== undefined) parts.push(v.keyOption)
   return sha256(JSON.stringify(parts))
@@ -277,6 +286,7 @@ export function explainChange(old: FactoryVersion, now: FactoryVersion): string 
     if (old.packages?.[p] !== v) parts.push(old.packages?.[p] === undefined ? `package ${p} ${v} imported` : `package ${p} ${old.packages[p]} -> ${v}`)
   }
   if (old.laytest !== now.laytest) parts.push(`laytest ${old.laytest} -> ${now.laytest}`)
+  if (old.engine !== now.engine) parts.push(`the JavaScript engine changed (V8 ${old.engine ?? '?'} -> ${now.engine ?? '?'}: another Node)`)
   if (!changed.length && old.build !== now.build) parts.push('its build function changed')
   if (old.defaults !== now.defaults) parts.push('its defaults changed')
   if (old.keyOption !== now.keyOption) parts.push('its key option changed')
