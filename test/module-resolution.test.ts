@@ -49,14 +49,17 @@ describe('import specifiers of a source', () => {
 describe('what a factory key covers', () => {
   test('tsconfig paths and baseUrl (comments, trailing commas, extends): the aliased files by content', () => {
     const dir = tree({
-      'tsconfig.base.json': '{ "compilerOptions": { "baseUrl": ".", "paths": { "@/*": ["src/*"], "~consts": ["src/consts.ts"] } } }',
+      'tsconfig.base.json': '{ "compilerOptions": { "baseUrl": ".", "paths": { "@/*": ["src/*"], "~consts": ["src/consts.ts"], "*": ["types/*"] } } }',
+      'node_modules/real-pkg/package.json': JSON.stringify({ name: 'real-pkg', version: '1.2.3' }),
       'tsconfig.json': '// the project\n{ "extends": "./tsconfig.base.json", "compilerOptions": { "strict": true, }, }',
-      'src/pdk.ts': "import { W } from '@/consts'\nimport { H } from '~consts'\nimport { util } from 'lib/util'\nexport const x = W + H + util",
+      'src/pdk.ts': "import { W } from '@/consts'\nimport { H } from '~consts'\nimport { util } from 'lib/util'\nimport r from 'real-pkg'\nexport const x = W + H + util",
       'src/consts.ts': 'export const W = 1\nexport const H = 2\n',
       'lib/util.ts': 'export const util = 3\n',
     })
     const g = moduleGraph(join(dir, 'src/pdk.ts'))
     expect(Object.keys(g.files)).toEqual(['../lib/util.ts', 'consts.ts', 'pdk.ts'])
+    // the catch-all pattern finds no types/real-pkg: the package, as TypeScript falls back to it
+    expect(g.packages).toEqual({ 'real-pkg': '1.2.3' })
     expect(g.unresolvable).toEqual([])
     const before = keyOf(join(dir, 'src/pdk.ts')).key
     writeFileSync(join(dir, 'src/consts.ts'), 'export const W = 5\nexport const H = 2\n')

@@ -227,14 +227,10 @@ export function resolveSpecifier(spec: string, fromDir: string, ownPackage: { na
     if (!r.files.length && !r.packages.length && !r.unresolvable) r.unresolvable = `package.json "imports" maps ${spec} to no file`
     return r
   }
-  // TypeScript's path aliases and baseUrl (also what vite's tsconfig-paths aliases read): local files
+  // TypeScript's path aliases and baseUrl (also what vite's tsconfig-paths aliases read): local files; a
+  // pattern that matches but finds no file falls back to packages, as TypeScript does
   const aliased = tsconfigFiles(spec, fromDir)
-  if (aliased.matched && !aliased.files.length) {
-    r.unresolvable = `tsconfig paths map ${spec} to no file`
-    return r
-  }
   r.files.push(...aliased.files)
-  if (aliased.matched) return r
   const name = packageName(spec)
   const sub = `.${spec.slice(name.length)}`
   if (name === ownPackage.name) {
@@ -250,19 +246,20 @@ export function resolveSpecifier(spec: string, fromDir: string, ownPackage: { na
       else {
         const files = packageFiles(real, found.pj, sub)
         if (files.length) r.files.push(...files)
-        else r.unresolvable = `${spec} is a local package (${real}) whose ${sub === '.' ? 'entry' : sub} laytest cannot find`
+        else if (!r.files.length) r.unresolvable = `${spec} is a local package (${real}) whose ${sub === '.' ? 'entry' : sub} laytest cannot find`
       }
     } else r.packages.push({ name, version: found.pj.version ?? '?' })
     return r
   }
-  if (r.files.length) return r // baseUrl found it
+  if (r.files.length) return r // an alias or baseUrl found it
   // type-only imports of a package whose types come from @types
   const types = findPackage(`@types/${name.startsWith('@') ? name.slice(1).replace('/', '__') : name}`, fromDir)
   if (types && !types.self) {
     r.packages.push({ name: `@types/${name}`, version: types.pj.version ?? '?' })
     return r
   }
-  r.unresolvable = `${spec} is no installed package and no tsconfig path (an alias laytest does not know?)`
+  r.unresolvable = aliased.matched ? `tsconfig paths map ${spec} to no file, and it is no installed package`
+    : `${spec} is no installed package and no tsconfig path (an alias laytest does not know?)`
   return r
 }
 
@@ -356,13 +353,10 @@ function tsconfigFiles(spec: string, fromDir: string): { matched: boolean; files
   const file = nearestTsconfig(fromDir)
   const ts = file ? readTsconfig(file) : null
   if (!ts) return { matched: false, files: [] }
-  if (ts.paths && ts.pathsBase) {
-    const targets = mapTargets(ts.paths, spec)
-    if (targets) {
-      const files: string[] = []
-      for (const t of targets) files.push(...resolveLocal(t, ts.pathsBase))
-      return { matched: true, files }
-    }
-  }
-  return { matched: false, files: ts.baseUrl ? resolveLocal(spec, ts.baseUrl) : [] }
+  const targets = ts.paths && ts.pathsBase ? mapTargets(ts.paths, spec) : null
+  const files: string[] = []
+  for (const t of targets ?? []) files.push(...resolveLocal(t, ts.pathsBase!))
+  // (with paths, TypeScript itself would not look at baseUrl alone; a file found there is covered all the same)
+  if (ts.baseUrl) files.push(...resolveLocal(spec, ts.baseUrl))
+  return { matched: targets !== null, files }
 }
