@@ -105,6 +105,71 @@ test('ring resonator', async () => {
     expect(third.out).toMatch(/laytest: layout differs from reference reference\/test\/ring\.test\.ts\/ring-resonator\.gds/)
   }, 120_000)
 
+  test('factories under vitest with the session set up as docs/session.md says: the second run restores every cell; an edit rebuilds', async () => {
+    // (the installed package has no src/: its dist/ frames, source-mapped by vitest, once pointed at files that
+    // do not exist there, and no factory was ever restored)
+    const p = join(dir, 'factories')
+    mkdirSync(join(p, 'test'), { recursive: true })
+    symlinkSync(join(dir, 'node_modules'), join(p, 'node_modules'), 'dir')
+    writeFileSync(join(p, 'package.json'), '{ "type": "module" }\n')
+    writeFileSync(join(p, 'vitest.config.ts'), `import { defineConfig } from 'vitest/config'
+export default defineConfig({ test: { setupFiles: ['laytest/vitest', './test/session.setup.ts'], reporters: ['default', 'laytest/reporter'] } })
+`)
+    writeFileSync(join(p, 'test/session.setup.ts'), `import { afterAll } from 'vitest'
+import { loadSession, saveSession } from 'laytest'
+loadSession()
+afterAll(() => { saveSession() })
+`)
+    writeFileSync(join(p, 'test/consts.ts'), 'export const WIDTH = 500\n')
+    writeFileSync(join(p, 'test/pdk.ts'), `import { Layout } from 'laytest'
+import { WIDTH } from './consts.js'
+export function chip(): Layout {
+  const ly = new Layout({ name: 'PDK' })
+  const straight = ly.factory('straight', (c, { length }) => void c.addBox(1, 0, -WIDTH / 2, length, WIDTH / 2), { length: 10000 })
+  const pair = ly.factory('pair', (c, { gap }) => {
+    c.place(straight({ length: 20000 }))
+    c.place(straight({ length: 20000 }), { y: gap })
+  }, { gap: 2000 })
+  ly.newCell('TOP').place(pair({ gap: 3000 }))
+  return ly
+}
+`)
+    writeFileSync(join(p, 'test/chip.test.ts'), `import { expect, test } from 'vitest'
+import { chip } from './pdk.js'
+test('chip', async () => { await expect(chip()).toMatchReference() })
+`)
+    const stats = async (): Promise<{ restored: number; built: number }> =>
+      (JSON.parse((await sh('npx', ['laytest', 'session', 'stats', '--json'], p)).stdout) as { lastRun: { restored: number; built: number } }).lastRun
+    const vitestRun = (): ReturnType<typeof sh> => sh(process.execPath, ['node_modules/vitest/vitest.mjs', 'run'], p)
+    const first = await vitestRun()
+    expect(first.code, first.out).toBe(0)
+    expect(await stats()).toMatchObject({ restored: 0, built: 2 })
+    const second = await vitestRun()
+    expect(second.code, second.out).toBe(0)
+    expect(await stats()).toMatchObject({ restored: 2, built: 0 })
+    writeFileSync(join(p, 'test/consts.ts'), 'export const WIDTH = 400\n')
+    const third = await vitestRun()
+    expect(third.code).toBe(1)
+    expect(third.out).toMatch(/laytest: layout differs from reference/)
+    expect(await stats()).toMatchObject({ restored: 0, built: 2 })
+
+    // a plain script run with node --enable-source-maps (Node maps the package's dist/ frames to its src/*.ts,
+    // which the package does not have): restored on the second run all the same
+    writeFileSync(join(p, 'script.mjs'), `import { Layout, loadSession, saveSession, sessionReport } from 'laytest'
+loadSession({ dir: 'script-session' })
+const ly = new Layout({ name: 'S' })
+const box = ly.factory('box', (c, { w }) => void c.addBox(1, 0, 0, w, w), { w: 1000 })
+box({ w: 2000 })
+saveSession()
+const r = sessionReport()
+console.log(JSON.stringify({ restored: r.restored, built: r.built, module: box.module }))
+`)
+    const script = async (): Promise<{ restored: number; built: number; module: string }> =>
+      JSON.parse((await sh(process.execPath, ['--enable-source-maps', 'script.mjs'], p)).stdout) as never
+    expect(await script()).toEqual({ restored: 0, built: 1, module: join(p, 'script.mjs') })
+    expect(await script()).toEqual({ restored: 1, built: 0, module: join(p, 'script.mjs') })
+  }, 120_000)
+
   test('the matcher\'s types load with the README\'s declaration file; the entry points resolve', async () => {
     writeFileSync(join(dir, 'laytest.d.ts'), '/// <reference types="laytest/vitest" />\n')
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
