@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { Layout, loadSession, saveSession, sessionReport } from '../src/index.js'
-import { explainChange, factoryKey, importSpecifiers, keyOfVersion, moduleGraph } from '../src/cache/factory-keys.js'
+import { codeFingerprint, explainChange, factoryKey, importSpecifiers, keyOfVersion, moduleGraph } from '../src/cache/factory-keys.js'
 import { ROOT } from './helpers/corpus.js'
 
 /*
@@ -156,5 +156,21 @@ describe('what a factory key covers', () => {
     const other = { ...k.version!, engine: '10.2.154.26-node.36' }
     expect(keyOfVersion(other)).not.toBe(k.key)
     expect(explainChange(other, k.version!)).toBe(`the JavaScript engine changed (V8 10.2.154.26-node.36 -> ${process.versions.v8}: another Node)`)
+  })
+
+  test('laytest\'s own code is part of the key: a laytest rebuilt without a new version rebuilds, and says so', () => {
+    const code = tree({ 'layout/a.js': 'export const a = 1\n', 'layout/a.d.ts': 'export {}\n', 'layout/a.js.map': '{}', 'gds/d.wasm': 'x' })
+    const f1 = codeFingerprint(code)
+    expect(codeFingerprint(code)).toBe(f1)
+    writeFileSync(join(code, 'layout/a.js.map'), '{"changed": true}') // not code
+    writeFileSync(join(code, 'layout/a.d.ts'), 'export type T = 1\n') // not code either
+    expect(codeFingerprint(code)).toBe(f1)
+    writeFileSync(join(code, 'layout/a.js'), 'export const a = 22\n')
+    expect(codeFingerprint(code)).not.toBe(f1)
+    const k = keyOf(join(code, 'layout/a.js'))
+    expect(k.version!.laytestCode).toMatch(/^[0-9a-f]{16}$/)
+    const other = { ...k.version!, laytestCode: '0123456789abcdef' }
+    expect(keyOfVersion(other)).not.toBe(k.key)
+    expect(explainChange(other, k.version!)).toBe(`laytest's code changed (same version ${k.version!.laytest})`)
   })
 })

@@ -1,6 +1,6 @@
-import { readFileSync, realpathSync } from 'node:fs'
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { builtinModules } from 'node:module'
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path'
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { canonicalJson, type CellFactory, type FactoryParams } from '../layout/factory.js'
 import { packageOfFile, resolveLocal, resolveSpecifier, statIdentity, stripComments } from './module-resolution.js'
@@ -17,7 +17,8 @@ import { LAYTEST_VERSION, sha256 } from './store.js'
  *     packages),
  *   - installed packages by name and version from their package.json,
  * An import that leads nowhere laytest can see leaves the factory without a key (never restored).
- *   - laytest's version and the JavaScript engine's (V8, whose Math functions may round differently).
+ *   - laytest's version and code (codeFingerprint) and the JavaScript engine's version (V8, whose Math functions
+ *     may round differently).
  * The keys of the factories its cells used are added per cell (session.ts, cellKey), so a changed dependency
  * invalidates its dependants even when their modules do not import it.
  */
@@ -26,6 +27,35 @@ export const FACTORY_KEY_VERSION = 2
 
 /** Node's JavaScript engine (see FactoryVersion.engine). */
 const ENGINE = process.versions.v8
+
+/**
+ * A fingerprint of the code files under `dir` (.js, .ts, .mjs, .wasm, recursively): their paths, sizes and
+ * modification times (an installed package's are fixed by npm; a rebuilt one's change).
+ */
+export function codeFingerprint(dir: string): string {
+  const parts: string[] = []
+  let names: string[] = []
+  try {
+    names = readdirSync(dir, { recursive: true }) as string[]
+  } catch {
+    return 'unreadable'
+  }
+  for (const name of names.sort()) {
+    if (!/\.(?:[cm]?[jt]s|wasm)$/.test(name) || name.endsWith('.d.ts')) continue
+    try {
+      const st = statSync(join(dir, name))
+      if (st.isFile()) parts.push(`${name}:${st.size}:${st.mtimeMs}`)
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return sha256(parts.join('\n')).slice(0, 16)
+}
+
+let ownCode: string | null = null
+function laytestCode(): string {
+  return (ownCode ??= codeFingerprint(LAYTEST_CODE))
+}
 
 /** What a factory's key was computed from; stored in the session so that a changed key can be explained. */
 export interface FactoryVersion {
@@ -42,6 +72,11 @@ export interface FactoryVersion {
    * built there could differ from the saved one in a last digit, i.e. by a dbu. Absent in keys of key version 1.
    */
   engine?: string
+  /**
+   * laytest's own code, by its files' paths, sizes and modification times: a laytest changed without a new
+   * version (a linked or locally built one) may build cells differently. Absent in keys of key version 1.
+   */
+  laytestCode?: string
   /** Files of the import graph: path relative to the module's folder ('/' separated) -> SHA-256 of the content. */
   files: Record<string, string>
   /** Packages imported anywhere in the graph: name -> version ('?' when no package.json was found). */
@@ -256,6 +291,7 @@ export function factoryKey(f: CellFactory<FactoryParams>): FactoryKey {
     defaults: canonicalJson(f.defaults),
     laytest: LAYTEST_VERSION,
     engine: ENGINE,
+    laytestCode: laytestCode(),
     files: g.files,
     packages: g.packages,
     unresolved: g.unresolved,
@@ -265,7 +301,7 @@ export function factoryKey(f: CellFactory<FactoryParams>): FactoryKey {
 }
 
 export function keyOfVersion(v: FactoryVersion): string {
-  const parts: unknown[] = ['laytest-factory', FACTORY_KEY_VERSION, v.factory, v.build, v.defaults, v.laytest, v.engine ?? null, v.files, v.packages, v.unresolved]
+  const parts: unknown[] = ['laytest-factory', FACTORY_KEY_VERSION, v.factory, v.build, v.defaults, v.laytest, v.engine ?? null, v.laytestCode ?? null, v.files, v.packages, v.unresolved]
   // (without a key option, the keys of earlier sessions stay valid)
   if (v.keyOption !== undefined) parts.push(v.keyOption)
   return sha256(JSON.stringify(parts))
@@ -286,6 +322,7 @@ export function explainChange(old: FactoryVersion, now: FactoryVersion): string 
     if (old.packages?.[p] !== v) parts.push(old.packages?.[p] === undefined ? `package ${p} ${v} imported` : `package ${p} ${old.packages[p]} -> ${v}`)
   }
   if (old.laytest !== now.laytest) parts.push(`laytest ${old.laytest} -> ${now.laytest}`)
+  if (old.laytest === now.laytest && old.laytestCode !== now.laytestCode) parts.push(`laytest's code changed (same version ${now.laytest})`)
   if (old.engine !== now.engine) parts.push(`the JavaScript engine changed (V8 ${old.engine ?? '?'} -> ${now.engine ?? '?'}: another Node)`)
   if (!changed.length && old.build !== now.build) parts.push('its build function changed')
   if (old.defaults !== now.defaults) parts.push('its defaults changed')
