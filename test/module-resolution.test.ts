@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { execa } from 'execa'
 import { afterAll, describe, expect, test } from 'vitest'
 import { Layout, loadSession, saveSession, sessionReport } from '../src/index.js'
 import { codeFingerprint, explainChange, factoryKey, importSpecifiers, keyOfVersion, moduleGraph } from '../src/cache/factory-keys.js'
@@ -172,5 +173,28 @@ describe('what a factory key covers', () => {
     const other = { ...k.version!, laytestCode: '0123456789abcdef' }
     expect(keyOfVersion(other)).not.toBe(k.key)
     expect(explainChange(other, k.version!)).toBe(`laytest's code changed (same version ${k.version!.laytest})`)
+  })
+
+  test('the build id (npm run build writes dist/build-id.txt): a hash of the built code, content not times', async () => {
+    const dist = tree({ 'index.js': 'export * from "./a.js"\n', 'a.js': 'export const a = 1\n', 'gds/d.wasm': 'w', 'a.js.map': '{}', 'a.d.ts': 'export {}\n' })
+    const id = async (): Promise<string> => {
+      await execa(process.execPath, [join(ROOT, 'src/cache/build-id.mjs'), dist])
+      return readFileSync(join(dist, 'build-id.txt'), 'utf8').trim()
+    }
+    const first = await id()
+    expect(first).toMatch(/^[0-9a-f]{64}$/)
+    utimesSync(join(dist, 'a.js'), new Date(2000, 0, 1), new Date(2000, 0, 1))
+    writeFileSync(join(dist, 'a.js.map'), '{"other": 1}')
+    expect(await id()).toBe(first)
+    writeFileSync(join(dist, 'gds/d.wasm'), 'W')
+    expect(await id()).not.toBe(first)
+    // the built laytest has one, and its factory keys carry it
+    const built = readFileSync(join(ROOT, 'dist/build-id.txt'), 'utf8')
+    expect(built).toMatch(/^[0-9a-f]{64}\n$/)
+    const script = `const { Layout } = await import(${JSON.stringify(join(ROOT, 'dist/index.js'))})
+const { factoryKey } = await import(${JSON.stringify(join(ROOT, 'dist/cache/factory-keys.js'))})
+console.log(factoryKey(new Layout().factory('f', () => {}, {}, { module: ${JSON.stringify(join(dist, 'a.js'))} })).version.laytestCode)`
+    const r = await execa(process.execPath, ['--input-type=module', '-e', script])
+    expect(r.stdout.trim()).toBe(built.slice(0, 16))
   })
 })

@@ -53,8 +53,17 @@ export function codeFingerprint(dir: string): string {
 }
 
 let ownCode: string | null = null
+/** laytest's code: the build's id (`npm run build` writes dist/build-id.txt), else the fingerprint of its files. */
 function laytestCode(): string {
-  return (ownCode ??= codeFingerprint(LAYTEST_CODE))
+  if (ownCode === null) {
+    try {
+      ownCode = readFileSync(join(LAYTEST_CODE, 'build-id.txt'), 'utf8').trim().slice(0, 16)
+    } catch {
+      // running from source (laytest's own tests) or a build without it: the files themselves
+    }
+    if (!ownCode || !/^[0-9a-f]{16}$/.test(ownCode)) ownCode = codeFingerprint(LAYTEST_CODE)
+  }
+  return ownCode
 }
 
 /** What a factory's key was computed from; stored in the session so that a changed key can be explained. */
@@ -73,8 +82,9 @@ export interface FactoryVersion {
    */
   engine?: string
   /**
-   * laytest's own code, by its files' paths, sizes and modification times: a laytest changed without a new
-   * version (a linked or locally built one) may build cells differently. Absent in keys of key version 1.
+   * laytest's own code (its build id, or its files' paths, sizes and times when run from source): a laytest
+   * changed without a new version (a linked or locally built one) may build cells differently. Absent in keys
+   * of key version 1.
    */
   laytestCode?: string
   /** Files of the import graph: path relative to the module's folder ('/' separated) -> SHA-256 of the content. */
