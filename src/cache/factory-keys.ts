@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { canonicalJson, type CellFactory, type FactoryParams } from '../layout/factory.js'
-import { packageOfFile, resolveLocal, resolveSpecifier, statIdentity, stripComments } from './module-resolution.js'
+import { packageOfFile, resolveLocal, resolveSpecifier, scanSource, statIdentity } from './module-resolution.js'
 import { LAYTEST_VERSION, sha256 } from './store.js'
 
 /*
@@ -144,10 +144,9 @@ export function importSpecifiers(src: string): string[] {
 
 /** importSpecifiers, and the imports whose specifier is computed (their target cannot be known from the text). */
 export function scanImports(src: string): { specifiers: string[]; computed: string[] } {
-  const code = stripComments(src)
   // matched on a copy whose string contents are masked (same offsets): an import statement written inside a
   // string or template literal (generated code, a test's fixture) is text, not an import of this module
-  const masked = maskStrings(code)
+  const { code, masked } = scanSource(src, true)
   const out = new Set<string>()
   const patterns = [
     /\b(?:import|export)\b[^'"`;]*?\bfrom\s*(['"])([^'"\n]+)\1/dg,
@@ -168,39 +167,6 @@ export function scanImports(src: string): { specifiers: string[]; computed: stri
   return { specifiers: [...out], computed }
 }
 
-/**
- * `code` (comments stripped) with the contents of its string literals replaced by `x` and its template literals
- * (backticks included) by spaces, offsets unchanged.
- */
-function maskStrings(code: string): string {
-  let out = ''
-  let from = 0
-  const n = code.length
-  for (let i = 0; i < n; ) {
-    const c = code.charCodeAt(i)
-    if (c !== 34 && c !== 39 && c !== 96) {
-      i++
-      continue
-    }
-    let j = i + 1
-    while (j < n && code.charCodeAt(j) !== c) {
-      if (code.charCodeAt(j) === 92) j++
-      else if (c !== 96 && code.charCodeAt(j) === 10) break
-      j++
-    }
-    const end = Math.min(j, n)
-    if (c === 96) {
-      out += code.slice(from, i) + ' '.repeat(Math.min(end + 1, n) - i)
-      from = Math.min(end + 1, n)
-    } else {
-      // the quotes stay (a specifier is a quoted string), the contents do not matter for the match
-      out += code.slice(from, i + 1) + code.slice(i + 1, end).replace(/[^\n]/g, 'x')
-      from = end
-    }
-    i = end + 1
-  }
-  return out + code.slice(from)
-}
 
 export interface ModuleGraph {
   files: Record<string, string>
@@ -216,17 +182,8 @@ function sorted<T>(o: Record<string, T>): Record<string, T> {
   return out
 }
 
-/** laytest as a package: its name, version and folder (a link to it is laytest, by version, not the user's code). */
-const OWN_PACKAGE = (() => {
-  const dir = dirname(LAYTEST_CODE)
-  let real = dir
-  try {
-    real = realpathSync(dir)
-  } catch {
-    // as it is
-  }
-  return { name: 'laytest', version: LAYTEST_VERSION, dir: real }
-})()
+/** laytest itself, imported by name (linked or installed): a package, by its version (its code is in the key apart). */
+const OWN_PACKAGE = { name: 'laytest', version: LAYTEST_VERSION }
 
 /** The import graph of a module: local files by content, packages by version (see the top of this file). */
 export function moduleGraph(entry: string): ModuleGraph {

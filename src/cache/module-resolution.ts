@@ -43,19 +43,30 @@ function realpath(p: string): string {
 
 /** Source text without comments (strings and template literals kept as they are). */
 export function stripComments(src: string): string {
+  return scanSource(src, false).code
+}
+
+/**
+ * Source text without comments (`code`) and, with `mask`, the same text with the contents of its string literals
+ * replaced by `x` and its template literals (backticks included) by spaces (`masked`, offsets as in `code`).
+ */
+export function scanSource(src: string, mask: boolean): { code: string; masked: string } {
   // the kept text in slices, not a character at a time (a warm session's process scans every local module once)
-  let out = ''
+  let code = ''
+  let masked = ''
   let from = 0
   let i = 0
   const n = src.length
   while (i < n) {
     const c = src.charCodeAt(i)
     if (c === 47 && src.charCodeAt(i + 1) === 47) { // line comment: up to the newline
-      out += src.slice(from, i)
+      code += src.slice(from, i)
+      if (mask) masked += src.slice(from, i)
       while (i < n && src.charCodeAt(i) !== 10) i++
       from = i
     } else if (c === 47 && src.charCodeAt(i + 1) === 42) { // block comment: one space
-      out += src.slice(from, i) + ' '
+      code += src.slice(from, i) + ' '
+      if (mask) masked += src.slice(from, i) + ' '
       const end = src.indexOf('*/', i + 2)
       i = end < 0 ? n : end + 2
       from = i
@@ -66,10 +77,21 @@ export function stripComments(src: string): string {
         else if (c !== 96 && src.charCodeAt(j) === 10) break
         j++
       }
-      i = j + 1
+      const end = Math.min(j, n)
+      if (mask) {
+        // a string keeps its quotes (a specifier is a quoted string); a template literal goes whole
+        masked += src.slice(from, i) + (c === 96
+          ? ' '.repeat(Math.min(end + 1, n) - i)
+          : src[i] + src.slice(i + 1, end).replace(/[^\n]/g, 'x') + (end < n ? src[end] : ''))
+      }
+      code += src.slice(from, Math.min(end + 1, n))
+      i = end + 1
+      from = Math.min(i, n)
     } else i++
   }
-  return out + src.slice(from, n)
+  code += src.slice(from, n)
+  if (mask) masked += src.slice(from, n)
+  return { code, masked }
 }
 
 const TS_FOR_JS: Record<string, string[]> = { '.js': ['.ts', '.tsx'], '.jsx': ['.tsx'], '.mjs': ['.mts'], '.cjs': ['.cts'] }
@@ -205,7 +227,7 @@ export interface Resolution {
  * A bare specifier (`pkg`, `pkg/sub`, `@scope/pkg`, an alias) or a package import (`#x`) from a file in
  * `fromDir`. `ownPackage` names the package laytest itself is (imported as a package, by its version).
  */
-export function resolveSpecifier(spec: string, fromDir: string, ownPackage: { name: string; version: string; dir: string }): Resolution {
+export function resolveSpecifier(spec: string, fromDir: string, ownPackage: { name: string; version: string }): Resolution {
   const r: Resolution = { files: [], packages: [], unresolvable: null }
   if (spec.startsWith('#')) {
     const owner = nearestPackage(fromDir)
@@ -242,12 +264,9 @@ export function resolveSpecifier(spec: string, fromDir: string, ownPackage: { na
     const real = realpath(found.dir)
     if (found.self || !real.split(sep).includes('node_modules')) {
       // the user's own code under a package name (self-reference, a workspace or linked package): by content
-      if (real === ownPackage.dir) r.packages.push({ name, version: ownPackage.version })
-      else {
-        const files = packageFiles(real, found.pj, sub)
-        if (files.length) r.files.push(...files)
-        else if (!r.files.length) r.unresolvable = `${spec} is a local package (${real}) whose ${sub === '.' ? 'entry' : sub} laytest cannot find`
-      }
+      const files = packageFiles(real, found.pj, sub)
+      if (files.length) r.files.push(...files)
+      else if (!r.files.length) r.unresolvable = `${spec} is a local package (${real}) whose ${sub === '.' ? 'entry' : sub} laytest cannot find`
     } else r.packages.push({ name, version: found.pj.version ?? '?' })
     return r
   }
